@@ -1,0 +1,3 @@
+"""URLs of the REST API under /api/v1/ (owned by the REST API work)."""
+
+urlpatterns: list = []

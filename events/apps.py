@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class EventsConfig(AppConfig):
+    name = "events"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from events.roles import ensure_role_groups
+
+        post_migrate.connect(ensure_role_groups, sender=self)

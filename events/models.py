@@ -1,0 +1,402 @@
+"""Events, the actors' parts in them, sources, citations, import batches and tombstones."""
+
+import calendar
+import contextlib
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from events.vocab import (
+    EVENT_TAXONOMY,
+    ActorRole,
+    CitationField,
+    DisorderType,
+    EventType,
+    GeoPrecision,
+    InterCode,
+    RetractionReason,
+    SourceKind,
+    SourceScale,
+    Status,
+    SubEventType,
+    TimePrecision,
+    disorder_type_for,
+    is_valid_pair,
+)
+
+NO_COUNTRY = "XXX"  # event_id prefix for places with no country (international waters, …)
+
+
+def event_period(
+    event_date: dt.date, time_precision: int, end_date: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """The days an event may have happened on, given how precisely its date is known.
+
+    Day precision is the day itself; week precision is the week centred on the date (ACLED
+    codes such events to the middle of the week); month precision is the calendar month.
+    An explicit end_date extends the period.
+    """
+    if time_precision == TimePrecision.WEEK:
+        start, end = event_date - dt.timedelta(days=3), event_date + dt.timedelta(days=3)
+    elif time_precision == TimePrecision.MONTH:
+        last = calendar.monthrange(event_date.year, event_date.month)[1]
+        start, end = event_date.replace(day=1), event_date.replace(day=last)
+    else:
+        start = end = event_date
+    if end_date and end_date > end:
+        end = end_date
+    return start, end
+
+
+def _pair_condition() -> Q:
+    """The valid (event_type, sub_event_type) pairs as one CHECK; blank only for legacy types."""
+    condition = Q(sub_event_type="") & ~Q(legacy_event_type="")
+    for event_type, sub_types in EVENT_TAXONOMY.items():
+        condition |= Q(event_type=event_type, sub_event_type__in=list(sub_types))
+    return condition
+
+
+class Source(models.Model):
+    """Who reported events: an agency, newspaper, NGO, partner…"""
+
+    name = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=20, choices=SourceKind.choices, default=SourceKind.OTHER)
+    scale = models.CharField("source scale", max_length=40, choices=SourceScale.choices, blank=True)
+    url = models.URLField(blank=True, max_length=500)
+    country = models.CharField("country (ISO alpha-3)", max_length=3, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportBatch(models.Model):
+    """One run of an importer: who, when, what file, what came of each row."""
+
+    class Format(models.TextChoices):
+        ACLED = "acled", "ACLED CSV"
+        ACLED_LEGACY = "acled_legacy", "ACLED CSV (pre-2019)"
+        UCDP = "ucdp", "UCDP GED CSV"
+        ADMIN = "admin", "Admin import"
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        DRY_RUN = "dry_run", "Dry run (nothing written)"
+        COMMITTED = "committed", "Committed"
+        FAILED = "failed", "Failed (nothing written)"
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=500)
+    sha256 = models.CharField(max_length=64, blank=True)
+    format = models.CharField(max_length=20, choices=Format.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(
+        default=list, blank=True, help_text="Row-level errors: row, column, value, reason."
+    )
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} import of {self.file_name} ({self.started_at:%Y-%m-%d %H:%M})"
+
+
+class EventIdCounter(models.Model):
+    """The last serial handed out per country prefix (SYR → 12345 gives SYR12345)."""
+
+    prefix = models.CharField(max_length=3, primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.last}"
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self) -> "EventQuerySet":
+        return self.filter(status=Status.PUBLISHED)
+
+    def visible_to(self, user) -> "EventQuerySet":
+        """Everything for users who may view events (drafts, retracted); published otherwise."""
+        if user is not None and user.is_authenticated and user.has_perm("events.view_event"):
+            return self
+        return self.published()
+
+    def in_place(self, place) -> "EventQuerySet":
+        """Events at this place or anywhere under it."""
+        return self.filter(place__path__startswith=place.path)
+
+    def with_related(self) -> "EventQuerySet":
+        """Everything an event payload or export shows, in a constant number of queries."""
+        return self.select_related("place").prefetch_related(
+            models.Prefetch(
+                "event_actors",
+                queryset=EventActor.objects.select_related("actor").order_by("role", "position"),
+            ),
+            models.Prefetch("citations", queryset=Citation.objects.select_related("source").order_by("id")),
+        )
+
+
+class Event(models.Model):
+    """One event of political violence, protest or strategic development, ACLED-style."""
+
+    event_id = models.CharField(
+        max_length=30,
+        unique=True,
+        editable=False,
+        help_text="Public id: ISO alpha-3 + serial (SYR12345); imported ACLED ids are kept.",
+    )
+    event_date = models.DateField(db_index=False)
+    time_precision = models.PositiveSmallIntegerField(
+        choices=TimePrecision.choices, default=TimePrecision.DAY
+    )
+    end_date = models.DateField(null=True, blank=True, help_text="For events lasting several days.")
+    period_start = models.DateField(editable=False)
+    period_end = models.DateField(editable=False)
+    event_type = models.CharField(max_length=40, choices=EventType.choices)
+    sub_event_type = models.CharField(max_length=50, choices=SubEventType.choices, blank=True)
+    legacy_event_type = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="The pre-2019 ACLED event type this was imported as, when no sub-type follows.",
+    )
+    disorder_type = models.CharField(max_length=40, choices=DisorderType.choices, editable=False)
+    interaction = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="events")
+    geo_precision = models.PositiveSmallIntegerField(
+        choices=GeoPrecision.choices, null=True, blank=True, help_text="Defaults to the place's."
+    )
+    fatalities = models.IntegerField(default=0)
+    civilian_targeting = models.BooleanField(default=False)
+    notes = models.TextField(blank=True)
+    tags = models.CharField(max_length=500, blank=True)
+    source_scale = models.CharField(max_length=60, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, editable=False)
+    retracted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retraction_reason = models.CharField(
+        max_length=20, choices=RetractionReason.choices, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="events",
+        editable=False,
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["period_start", "period_end"])
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-event_date", "-id"]
+        permissions = [
+            ("publish_event", "Can publish events"),
+            ("retract_event", "Can retract events"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fatalities__gte=0),
+                name="event_fatalities_not_negative",
+                violation_error_message="Fatalities cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=_pair_condition(),
+                name="event_valid_type_pair",
+                violation_error_message="This sub-event type does not belong to this event type.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("event_date")),
+                name="event_end_after_start",
+                violation_error_message="The end date cannot be before the event date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(time_precision__in=TimePrecision.values),
+                name="event_time_precision_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["event_date", "id"], name="event_date_id_idx"),
+            models.Index(fields=["period_start", "period_end"], name="event_period_idx"),
+            models.Index(fields=["event_type", "sub_event_type"], name="event_type_idx"),
+            models.Index(fields=["disorder_type"], name="event_disorder_idx"),
+            models.Index(fields=["status", "event_date"], name="event_status_date_idx"),
+            models.Index(fields=["updated_at", "id"], name="event_updated_id_idx"),
+            models.Index(fields=["interaction"], name="event_interaction_idx"),
+            models.Index(fields=["fatalities"], name="event_fatalities_idx"),
+        ]
+
+    def __str__(self) -> str:
+        kind = self.sub_event_type or self.event_type
+        return f"{self.event_id or 'new event'} · {self.event_date} · {kind}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.status == Status.PUBLISHED
+
+    def clean(self) -> None:
+        errors = {}
+        if self.event_type and not self.sub_event_type and not self.legacy_event_type:
+            errors["sub_event_type"] = "Choose a sub-event type."
+        elif (
+            self.event_type
+            and self.sub_event_type
+            and not is_valid_pair(self.event_type, self.sub_event_type)
+        ):
+            errors["sub_event_type"] = (
+                f"“{self.sub_event_type}” is not a sub-event type of “{self.event_type}”."
+            )
+        if self.fatalities is not None and self.fatalities < 0:
+            errors["fatalities"] = "Fatalities cannot be negative."
+        if self.end_date and self.event_date and self.end_date < self.event_date:
+            errors["end_date"] = "The end date cannot be before the event date."
+        if errors:
+            raise ValidationError(errors)
+
+    def derive(self) -> None:
+        """Recompute the stored derived fields that depend only on this row."""
+        if self.event_type and (self.sub_event_type or self.legacy_event_type):
+            # An invalid pair is refused by clean() and by the CHECK constraint.
+            with contextlib.suppress(KeyError):
+                self.disorder_type = disorder_type_for(self.event_type, self.sub_event_type)
+        if self.event_date:
+            self.period_start, self.period_end = event_period(
+                self.event_date, self.time_precision, self.end_date
+            )
+        if self.geo_precision is None and self.place_id:
+            self.geo_precision = self.place.geo_precision
+
+    def save(self, *args, **kwargs) -> None:
+        self.derive()
+        super().save(*args, **kwargs)
+
+    def actors_in_role(self, role: str) -> list:
+        return [ea.actor for ea in self.event_actors.all() if ea.role == role]
+
+
+class EventActor(models.Model):
+    """An actor's part in one event, with the inter code it had there."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_actors")
+    actor = models.ForeignKey("actors.Actor", on_delete=models.PROTECT, related_name="event_roles")
+    role = models.CharField(max_length=15, choices=ActorRole.choices)
+    inter = models.PositiveSmallIntegerField(
+        "inter code",
+        choices=InterCode.choices,
+        null=True,
+        blank=True,
+        help_text="The actor's inter code in this event; defaults to the actor's kind.",
+    )
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order among associates.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["role", "position", "id"]
+        verbose_name = "event actor"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "actor", "role"],
+                name="event_actor_unique_role",
+                violation_error_message="This actor already has this role in the event.",
+            ),
+            models.UniqueConstraint(
+                fields=["event", "role"],
+                condition=Q(role__in=[ActorRole.ACTOR1, ActorRole.ACTOR2]),
+                name="event_one_actor1_one_actor2",
+                violation_error_message="An event has at most one actor 1 and one actor 2.",
+            ),
+        ]
+        indexes = [models.Index(fields=["actor", "role"], name="event_actor_actor_role_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.actor}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.inter is None and self.actor_id:
+            self.inter = self.actor.kind
+        super().save(*args, **kwargs)
+
+
+class Citation(models.Model):
+    """The source behind a claim about an event, with the sentence relied on."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    url = models.URLField(blank=True, max_length=1000)
+    quote = models.TextField(blank=True, help_text="The sentence this coding relies on.")
+    published_on = models.DateField(null=True, blank=True)
+    accessed_on = models.DateField(null=True, blank=True)
+    archive_url = models.URLField(blank=True, max_length=1000)
+    field = models.CharField("supports", max_length=20, choices=CitationField.choices, blank=True, default="")
+    reported_fatalities = models.IntegerField(
+        null=True, blank=True, help_text="What this source says, when sources disagree."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["event", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reported_fatalities__isnull=True) | Q(reported_fatalities__gte=0),
+                name="citation_reported_fatalities_not_negative",
+                violation_error_message="Reported fatalities cannot be negative.",
+            ),
+        ]
+        indexes = [models.Index(fields=["source", "event"], name="citation_source_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.source} on {self.event.event_id}"
+
+
+class Tombstone(models.Model):
+    """What remains public of a retracted or deleted event: its id, when, and why."""
+
+    event_id = models.CharField(max_length=30, unique=True)
+    removed_at = models.DateTimeField()
+    reason = models.CharField(max_length=20, choices=RetractionReason.choices)
+    deleted = models.BooleanField(default=False, help_text="Deleted rather than retracted.")
+
+    class Meta:
+        ordering = ["removed_at", "id"]
+        indexes = [models.Index(fields=["removed_at", "id"], name="tombstone_removed_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id} removed {self.removed_at:%Y-%m-%d}"

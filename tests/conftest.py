@@ -1,0 +1,37 @@
+"""Shared fixtures: users in each role, a small place hierarchy, events."""
+
+import pytest
+from django.db import connection
+
+from events.roles import CURATOR, REVIEWER, VIEWER
+from tests.factories import UserFactory
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` need PostgreSQL; on SQLite they are skipped with the reason."""
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL; .ci/run runs it there")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def viewer(db):
+    return UserFactory(username="viewer", role=VIEWER)
+
+
+@pytest.fixture
+def curator(db):
+    return UserFactory(username="curator", role=CURATOR)
+
+
+@pytest.fixture
+def reviewer(db):
+    return UserFactory(username="reviewer", role=REVIEWER)
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="admin", is_superuser=True)
