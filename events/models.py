@@ -220,6 +220,12 @@ class Event(models.Model):
         editable=False,
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    source_timestamp = models.PositiveBigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The imported row's upstream timestamp (ACLED `timestamp`, Unix seconds).",
+    )
 
     history = HistoricalRecords(excluded_fields=["period_start", "period_end"])
     objects = EventQuerySet.as_manager()
