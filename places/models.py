@@ -148,10 +148,17 @@ class Place(models.Model):
                 self._refresh_descendants()
 
     def _refresh_descendants(self) -> None:
-        """Re-derive path and labels below a moved or renamed place (rare; curators' edits)."""
-        for child in self.children.all():
-            child.parent = self
-            child.save()
+        """Re-derive path and labels below a moved or renamed place, one level per query."""
+        level = [self]
+        while level:
+            parents = {place.pk: place for place in level}
+            children = list(Place.objects.filter(parent__in=list(parents)))
+            for child in children:
+                child.parent = parents[child.parent_id]
+                child._derive_from_parent()
+                child.path = f"{child.parent.path}{child.pk}/"
+            Place.objects.bulk_update(children, ["path", "depth", "country_code", *LABEL_FIELDS])
+            level = children
 
     @property
     def hierarchy(self) -> list[str]:

@@ -1,0 +1,98 @@
+"""The event workflow services: optimistic locking, review, publish, retract, delete, history."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from events.models import Event, Tombstone
+from events.services import (
+    StaleVersionError,
+    event_delete,
+    event_mark_reviewed,
+    event_publish,
+    event_retract,
+    event_update,
+)
+from events.vocab import Status
+from tests.factories import CitationFactory, EventFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_stale_copy_is_refused_and_nothing_is_overwritten(curator):
+    event = EventFactory(fatalities=1)
+    first, second = Event.objects.get(pk=event.pk), Event.objects.get(pk=event.pk)
+    event_update(event=first, data={"fatalities": 5}, expected_version=first.version, by=curator)
+    with pytest.raises(StaleVersionError) as error:
+        event_update(event=second, data={"fatalities": 9}, expected_version=second.version, by=curator)
+    assert "changed by someone else" in str(error.value)
+    stored = Event.objects.get(pk=event.pk)
+    assert (stored.fatalities, stored.version) == (5, 2)
+
+
+def test_every_save_is_recorded_in_the_history(curator):
+    event = EventFactory(fatalities=1)
+    event_update(event=event, data={"fatalities": 4}, expected_version=1, by=curator)
+    records = list(event.history.order_by("history_date"))
+    assert [r.fatalities for r in records] == [1, 4]
+    assert records[-1].history_type == "~"
+
+
+def test_curators_cannot_publish(curator):
+    event = CitationFactory().event
+    with pytest.raises(PermissionDenied):
+        event_publish(event=event, by=curator)
+    assert Event.objects.get(pk=event.pk).status == Status.DRAFT
+
+
+def test_publishing_without_a_citation_is_refused(reviewer):
+    event = EventFactory()
+    with pytest.raises(ValidationError, match="no citation"):
+        event_publish(event=event, by=reviewer)
+    assert Event.objects.get(pk=event.pk).status == Status.DRAFT
+
+
+def test_a_reviewer_publishes_a_cited_event_and_the_version_moves_on(reviewer):
+    event = CitationFactory().event
+    event_mark_reviewed(event=event, by=reviewer)
+    event_publish(event=event, by=reviewer)
+    stored = Event.objects.get(pk=event.pk)
+    assert (stored.status, stored.version, stored.updated_by) == (Status.PUBLISHED, 3, reviewer)
+
+
+def test_retracting_a_published_event_leaves_a_tombstone(reviewer):
+    event = CitationFactory().event
+    event_publish(event=event, by=reviewer)
+    event_retract(event=event, by=reviewer, reason="duplicate")
+    tombstone = Tombstone.objects.get(event_id=event.event_id)
+    assert (tombstone.reason, tombstone.deleted) == ("duplicate", False)
+    assert Event.objects.get(pk=event.pk).status == Status.RETRACTED
+
+
+def test_a_retracted_event_cannot_be_edited_or_republished(reviewer):
+    event = CitationFactory().event
+    event_publish(event=event, by=reviewer)
+    event_retract(event=event, by=reviewer)
+    with pytest.raises(ValidationError):
+        event_publish(event=event, by=reviewer)
+    with pytest.raises(ValidationError):
+        event_update(event=event, data={"fatalities": 3}, expected_version=event.version, by=reviewer)
+
+
+def test_curators_delete_drafts_but_not_published_events(curator, reviewer):
+    draft = EventFactory()
+    event_delete(event=draft, by=curator)
+    assert not Event.objects.filter(pk=draft.pk).exists()
+    assert not Tombstone.objects.exists()
+
+    published = CitationFactory().event
+    event_publish(event=published, by=reviewer)
+    with pytest.raises(PermissionDenied):
+        event_delete(event=published, by=curator)
+    event_delete(event=published, by=reviewer)
+    assert Tombstone.objects.get(event_id=published.event_id).deleted
+
+
+def test_an_unknown_retraction_reason_is_refused(reviewer):
+    event = CitationFactory().event
+    with pytest.raises(ValidationError, match="Unknown retraction reason"):
+        event_retract(event=event, by=reviewer, reason="boredom")
