@@ -31,6 +31,15 @@ run: seed
 	@echo "Chronicle on http://$(HOST):$(PORT)/ (admin at /admin/, API at /api/v1/, docs at /api/docs/)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Production mode on this machine: gunicorn + whitenoise on 127.0.0.1, DEBUG off.
+# SECRET_KEY must be set; over plain http locally, pass SECURE_SSL_REDIRECT=0 and the
+# *_COOKIE_SECURE=0 variables (behind a TLS proxy leave them on).
+WORKERS ?= 3
+serve: migrate
+	@test -n "$$SECRET_KEY" || { echo "make serve needs SECRET_KEY (see .env.example)"; exit 1; }
+	DEBUG=0 $(PY) manage.py collectstatic --noinput -v0
+	DEBUG=0 $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 

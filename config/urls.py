@@ -3,11 +3,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.health import healthz
+
 admin.site.site_header = "Chronicle"
 admin.site.site_title = "Chronicle curation"
 admin.site.index_title = "Curate events, actors, places and sources"
 
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/exports/", include("events.export_urls")),
     path("api/v1/", include("events.api.urls")),

@@ -1,0 +1,28 @@
+"""/healthz reports whether the database answers."""
+
+import pytest
+from django.db import connections
+
+
+@pytest.mark.django_db
+def test_healthz_is_ok_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_healthz_answers_503_when_the_database_is_unreachable_and_recovers(client):
+    connection = connections["default"]
+    real_port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = "1"  # nothing listens there: a real refused connection
+    try:
+        response = client.get("/healthz")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = real_port
+    assert response.status_code == 503
+    assert response.json()["status"] == "unavailable"
+    assert client.get("/healthz").status_code == 200
