@@ -1,0 +1,33 @@
+"""Turn a lost database connection into a 503 the client can retry, never a 500."""
+
+import logging
+
+from django.db import InterfaceError, OperationalError, close_old_connections, connections
+from django.http import JsonResponse
+
+logger = logging.getLogger(__name__)
+
+
+class DatabaseUnavailableMiddleware:
+    """A dropped or refused connection answers 503 with Retry-After; the next request reconnects."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.warning("database unavailable during %s %s: %s", request.method, request.path, exception)
+        # Discard the broken connections so the next request opens fresh ones.
+        for connection in connections.all(initialized_only=True):
+            if connection.connection is not None and not connection.is_usable():
+                connection.close()
+        close_old_connections()
+        response = JsonResponse(
+            {"detail": "The database is unavailable; please retry shortly.", "errors": []}, status=503
+        )
+        response["Retry-After"] = "5"
+        return response
