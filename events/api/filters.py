@@ -1,0 +1,533 @@
+"""The event filters of DESIGN.md §3, declared once for the API and the exports.
+
+`EventFilter` works on its own, outside a view::
+
+    params = QueryDict("country=SYR&year=2015&event_type=Battles")
+    events = EventFilter(params, queryset=Event.objects.visible_to(user)).qs
+
+`.qs` raises `ParameterError` (a DRF ValidationError: the API answers 400) naming each bad
+parameter and the reason; its `.detail` maps parameter names to messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+import django_filters
+import pycountry
+from django import forms
+from django.contrib.postgres.search import SearchConfig, SearchQuery, SearchVectorField
+from django.db import connections
+from django.db.models import F, Func, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.widgets import BaseCSVWidget
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from actors.models import Actor
+from events.api.exceptions import ParameterError
+from events.models import Citation, Event, EventActor, Source
+from events.vocab import DisorderType, EventType, InterCode, Status, SubEventType
+from places.models import Place, PlaceKind
+
+MAX_INT = 2**31 - 1  # fatalities are 32-bit integers in the database
+MAX_ID = 2**63 - 1  # primary keys are 64-bit
+FATALITIES_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
+
+# Country names that ACLED writes but ISO 3166 (and so pycountry) spells otherwise.
+COUNTRY_ALIASES = {
+    "russia": "RUS",
+    "turkey": "TUR",
+    "kosovo": "XKX",
+    "palestine": "PSE",
+    "democratic republic of congo": "COD",
+    "dr congo": "COD",
+    "republic of congo": "COG",
+    "ivory coast": "CIV",
+    "cape verde": "CPV",
+    "micronesia": "FSM",
+    "vatican": "VAT",
+    "vatican city": "VAT",
+    "brunei": "BRN",
+    "macedonia": "MKD",
+    "east timor": "TLS",
+    "curacao": "CUW",
+    "caribbean netherlands": "BES",
+    "united states of america": "USA",
+    "akrotiri and dhekelia": "XAD",
+    "jersey": "JEY",
+    "guernsey": "GGY",
+}
+
+# Interaction codes ACLED can derive: a lone actor (inter×10) or two, lower digit first.
+INTERACTION_CODES = sorted(
+    {code * 10 for code in InterCode.values}
+    | {a * 10 + b for a in InterCode.values for b in InterCode.values if a <= b}
+)
+
+
+class DateMode:
+    OVERLAP = "overlap"
+    WITHIN = "within"
+    choices = [
+        (OVERLAP, "The event's possible period overlaps the range"),
+        (WITHIN, "The event's whole possible period lies within the range"),
+    ]
+
+
+def resolve_country(value: str) -> str | None:
+    """ISO alpha-3 code for an ISO alpha-2/alpha-3 code, numeric code or country name; None if unknown."""
+    text = value.strip()
+    if not text:
+        return None
+    if text.lower() in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[text.lower()]
+    try:
+        return pycountry.countries.lookup(text).alpha_3
+    except LookupError:
+        pass
+    # Countries recorded in the database under a name or code ISO does not know.
+    row = (
+        Place.objects.filter(kind=PlaceKind.COUNTRY)
+        .filter(Q(name__iexact=text) | Q(country_code__iexact=text))
+        .values_list("country_code", flat=True)
+        .first()
+    )
+    return row or None
+
+
+# ---------------------------------------------------------------------------------------------
+# Form fields: each validates one parameter and names the reason when it cannot.
+
+
+class ListWidget(BaseCSVWidget, forms.TextInput):
+    """Comma-separated values; a repeated parameter (?x=a&x=b) is read as well."""
+
+    def value_from_datadict(self, data, files, name):
+        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
+        values = [value for value in values if value is not None]
+        if not values:
+            return None
+        return [item.strip() for value in values for item in str(value).split(",") if item.strip()]
+
+
+class VocabularyValue(forms.CharField):
+    """One value of a controlled vocabulary, matched case-insensitively to its canonical spelling."""
+
+    widget = ListWidget
+
+    def __init__(self, *, choices: Iterable, **kwargs) -> None:
+        kwargs.pop("null_label", None)
+        super().__init__(**kwargs)
+        self.choices = list(choices)
+        self.allowed = {str(value).lower(): value for value, _ in self.choices}
+        for value, label in self.choices:
+            self.allowed.setdefault(str(label).lower(), value)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if text in self.empty_values:
+            return None
+        try:
+            return self.allowed[text.lower()]
+        except KeyError:
+            allowed = ", ".join(str(value) for value, _ in self.choices)
+            raise forms.ValidationError(
+                f"Unknown value {text!r}; allowed values: {allowed}.", code="invalid_choice"
+            ) from None
+
+
+class StrictIntegerField(forms.IntegerField):
+    """An integer that fits the database column; a decimal like 1.5 is refused, not rounded."""
+
+    default_error_messages = {"invalid": "Enter a whole number."}
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.strip().lstrip("+-").isdigit() and value.strip():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class StrictBooleanField(forms.CharField):
+    """true/false (also 1/0, yes/no); anything else is an error rather than ignored."""
+
+    TRUE, FALSE = {"true", "1", "yes", "on"}, {"false", "0", "no", "off"}
+
+    def clean(self, value):
+        text = (super().clean(value) or "").lower()
+        if not text:
+            return None
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError("Enter true or false.", code="invalid")
+
+
+class DateOrDateTimeField(forms.CharField):
+    """An ISO 8601 date-time (a date alone means its midnight, UTC); naive times are UTC."""
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        try:
+            parsed = parse_datetime(text)
+            if parsed is None:
+                day = parse_date(text)
+                parsed = dt.datetime.combine(day, dt.time.min) if day else None
+            if parsed is None:
+                raise ValueError
+            if timezone.is_naive(parsed):
+                parsed = parsed.replace(tzinfo=dt.UTC)
+            return parsed.astimezone(dt.UTC)
+        except (ValueError, OverflowError):
+            raise forms.ValidationError(
+                f"{text!r} is not an ISO 8601 date or date-time (e.g. 2024-05-01T12:00:00Z).",
+                code="invalid",
+            ) from None
+
+
+class CountryField(forms.CharField):
+    """One or more countries (comma-separated) as ISO alpha-2, alpha-3 or name -> alpha-3 codes."""
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        whole = resolve_country(text)
+        if whole:
+            return [whole]
+        codes, unknown = [], []
+        for item in (part.strip() for part in text.split(",")):
+            if item:
+                code = resolve_country(item)
+                if code:
+                    codes.append(code)
+                else:
+                    unknown.append(item)
+        if unknown or not codes:
+            raise forms.ValidationError(
+                f"Unknown country {', '.join(map(repr, unknown or [text]))}; "
+                "use an ISO 3166 code (SY, SYR) or a country name.",
+                code="invalid_choice",
+            )
+        return codes
+
+
+def _parse_id(text: str) -> int | None:
+    if text.isdigit() and 0 < int(text) <= MAX_ID:
+        return int(text)
+    return None
+
+
+class PlaceIdsField(forms.CharField):
+    """Place ids (comma-separated) -> their materialised paths."""
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        items = [item.strip() for item in text.split(",") if item.strip()]
+        bad = [item for item in items if _parse_id(item) is None]
+        if bad:
+            raise forms.ValidationError(
+                f"Place ids are positive whole numbers; got {', '.join(map(repr, bad))}.", code="invalid"
+            )
+        ids = {int(item) for item in items}
+        paths = dict(Place.objects.filter(pk__in=ids).values_list("pk", "path"))
+        missing = sorted(ids - set(paths))
+        if missing:
+            raise forms.ValidationError(
+                f"No place with id {', '.join(map(str, missing))}.", code="invalid_choice"
+            )
+        return sorted(paths.values())
+
+
+class ReferenceField(forms.CharField):
+    """An id or a name (case-insensitive) of a row of `model` -> the matching primary keys."""
+
+    def __init__(self, *, model=None, noun: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.model, self.noun = model, noun
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        condition = Q(name__iexact=text)
+        if _parse_id(text) is not None:
+            condition |= Q(pk=int(text))
+        ids = list(self.model.objects.filter(condition).values_list("pk", flat=True))
+        if not ids:
+            raise forms.ValidationError(f"No {self.noun} with id or name {text!r}.", code="invalid_choice")
+        return ids
+
+
+# ---------------------------------------------------------------------------------------------
+# Filters
+
+
+class VocabularyFilter(django_filters.BaseInFilter):
+    """Any of several comma-separated values of a vocabulary (event_type=Battles,Riots)."""
+
+    field_class = VocabularyValue
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("help_text", "Comma-separated values match any of them.")
+        super().__init__(*args, **kwargs)
+
+
+class StrictIntegerFilter(django_filters.NumberFilter):
+    field_class = StrictIntegerField
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class DateOrDateTimeFilter(django_filters.Filter):
+    field_class = DateOrDateTimeField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class ReferenceFilter(django_filters.Filter):
+    field_class = ReferenceField
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class CountryFilter(django_filters.Filter):
+    field_class = CountryField
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d+(,\d+)*$"})
+class PlaceFilter(django_filters.Filter):
+    field_class = PlaceIdsField
+
+
+class TiebreakOrderingFilter(django_filters.OrderingFilter):
+    """Ordering by whitelisted fields, ending with the id so that pages never overlap."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        allowed = ", ".join(value for value, _ in self.extra["choices"])
+        self.extra.setdefault(
+            "error_messages", {"invalid_choice": f"Unknown ordering %(value)s; allowed: {allowed}."}
+        )
+        self.extra.setdefault("help_text", f"Comma-separated fields, '-' for descending. Allowed: {allowed}.")
+
+    def filter(self, qs, value):
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        tiebreak = "-id" if ordering[-1].startswith("-") else "id"
+        return qs.order_by(*ordering, tiebreak)
+
+
+class NotesVector(Func):
+    """to_tsvector('english'::regconfig, notes): exactly the expression of the GIN index."""
+
+    function = "to_tsvector"
+    output_field = SearchVectorField()
+
+    def __init__(self) -> None:
+        super().__init__(SearchConfig("english"), F("notes"))
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A FilterSet whose `.qs` refuses invalid parameters instead of silently ignoring them."""
+
+    @property
+    def qs(self):
+        if self.is_bound and not self.is_valid():
+            raise ParameterError({name: list(messages) for name, messages in self.errors.items()})
+        return super().qs
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter for DRF views, raising ParameterError (400 naming the parameter)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        return filterset.qs
+
+
+class EventFilterForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("date_after"), data.get("date_before")
+        if after and before and before < after:
+            self.add_error("date_before", "date_before cannot be earlier than date_after.")
+        low, high = data.get("fatalities_min"), data.get("fatalities_max")
+        if low is not None and high is not None and high < low:
+            self.add_error("fatalities_max", "fatalities_max cannot be less than fatalities_min.")
+        return data
+
+
+class EventFilter(StrictFilterSet):
+    """Every event filter of the API and the exports (DESIGN.md §3 and §4)."""
+
+    date_after = django_filters.DateFilter(
+        method="filter_date_after",
+        help_text="Events on or after this date (YYYY-MM-DD); see date_mode.",
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    date_before = django_filters.DateFilter(
+        method="filter_date_before",
+        help_text="Events on or before this date (YYYY-MM-DD); see date_mode.",
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    date_mode = django_filters.ChoiceFilter(
+        choices=DateMode.choices,
+        method="filter_nothing",
+        empty_label=None,
+        help_text=(
+            "How date_after, date_before and year treat events known only to the week or month: "
+            "`overlap` (default) matches an event whose possible period overlaps the range, "
+            "`within` only one whose whole period lies inside it."
+        ),
+        error_messages={"invalid_choice": "Unknown date_mode %(value)s; allowed: overlap, within."},
+    )
+    year = extend_schema_field({"type": "integer", "minimum": 1, "maximum": 9999})(
+        StrictIntegerFilter(
+            method="filter_year",
+            min_value=1,
+            max_value=9999,
+            help_text="Events in this calendar year (honours date_mode).",
+        )
+    )
+    country = CountryFilter(
+        field_name="place__country_code",
+        lookup_expr="in",
+        help_text=(
+            "Country as ISO 3166 alpha-2 (SY), alpha-3 (SYR) or name (Syria); several separated by commas."
+        ),
+    )
+    place = PlaceFilter(
+        method="filter_place",
+        help_text="Place id (several separated by commas); includes every place under it.",
+    )
+    event_type = VocabularyFilter(field_name="event_type", choices=EventType.choices)
+    sub_event_type = VocabularyFilter(field_name="sub_event_type", choices=SubEventType.choices)
+    disorder_type = VocabularyFilter(field_name="disorder_type", choices=DisorderType.choices)
+    actor = ReferenceFilter(
+        method="filter_actor",
+        model=Actor,
+        noun="actor",
+        help_text="Actor id or exact name (case-insensitive), in any role.",
+    )
+    actor_kind = VocabularyFilter(
+        method="filter_actor_kind",
+        choices=InterCode.choices,
+        help_text=(
+            "Inter code (1–8 or its label, e.g. 'State forces') of any actor in the event, as coded "
+            "for that event. Comma-separated values match any of them."
+        ),
+    )
+    interaction = VocabularyFilter(
+        field_name="interaction",
+        choices=[(code, str(code)) for code in INTERACTION_CODES],
+        help_text="ACLED interaction code (12, 17, 60 …); comma-separated values match any of them.",
+    )
+    fatalities_min = extend_schema_field(FATALITIES_SCHEMA)(
+        StrictIntegerFilter(
+            field_name="fatalities",
+            lookup_expr="gte",
+            min_value=0,
+            max_value=MAX_INT,
+            help_text="Events with at least this many fatalities.",
+        )
+    )
+    fatalities_max = extend_schema_field(FATALITIES_SCHEMA)(
+        StrictIntegerFilter(
+            field_name="fatalities",
+            lookup_expr="lte",
+            min_value=0,
+            max_value=MAX_INT,
+            help_text="Events with at most this many fatalities.",
+        )
+    )
+    civilian_targeting = StrictBooleanFilter(field_name="civilian_targeting")
+    source = ReferenceFilter(
+        method="filter_source",
+        model=Source,
+        noun="source",
+        help_text="Source id or exact name (case-insensitive) cited by the event.",
+    )
+    status = VocabularyFilter(
+        field_name="status",
+        choices=Status.choices,
+        help_text="Only users who may see drafts see other statuses than published.",
+    )
+    q = django_filters.CharFilter(
+        method="filter_text",
+        help_text=(
+            'Full-text search over the notes (PostgreSQL web search syntax: words, "a phrase", -word, or).'
+        ),
+    )
+    updated_since = DateOrDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Events created or changed at or after this time (ISO 8601).",
+    )
+    ordering = TiebreakOrderingFilter(
+        fields=["event_date", "updated_at", "created_at", "fatalities", "event_id"],
+    )
+
+    class Meta:
+        model = Event
+        fields: list[str] = []
+        form = EventFilterForm
+
+    def _within(self) -> bool:
+        return self.form.cleaned_data.get("date_mode") == DateMode.WITHIN
+
+    def _on_or_after(self, qs: QuerySet, day: dt.date) -> QuerySet:
+        return qs.filter(period_start__gte=day) if self._within() else qs.filter(period_end__gte=day)
+
+    def _on_or_before(self, qs: QuerySet, day: dt.date) -> QuerySet:
+        return qs.filter(period_end__lte=day) if self._within() else qs.filter(period_start__lte=day)
+
+    def filter_nothing(self, qs, name, value):
+        return qs
+
+    def filter_date_after(self, qs, name, value):
+        return self._on_or_after(qs, value)
+
+    def filter_date_before(self, qs, name, value):
+        return self._on_or_before(qs, value)
+
+    def filter_year(self, qs, name, value):
+        return self._on_or_before(self._on_or_after(qs, dt.date(value, 1, 1)), dt.date(value, 12, 31))
+
+    def filter_place(self, qs, name, paths):
+        condition = Q()
+        for path in paths:
+            condition |= Q(place__path__startswith=path)
+        return qs.filter(condition)
+
+    def filter_actor(self, qs, name, actor_ids):
+        return qs.filter(pk__in=EventActor.objects.filter(actor__in=actor_ids).values("event_id"))
+
+    def filter_actor_kind(self, qs, name, codes):
+        return qs.filter(pk__in=EventActor.objects.filter(inter__in=codes).values("event_id"))
+
+    def filter_source(self, qs, name, source_ids):
+        return qs.filter(pk__in=Citation.objects.filter(source__in=source_ids).values("event_id"))
+
+    def filter_text(self, qs, name, value):
+        if connections[qs.db].vendor == "postgresql":
+            query = SearchQuery(value, config="english", search_type="websearch")
+            return qs.alias(notes_fts=NotesVector()).filter(notes_fts=query)
+        # SQLite (development): every word must appear in the notes.
+        for word in value.replace('"', " ").split():
+            if word.lower() != "or":
+                qs = qs.filter(notes__icontains=word)
+        return qs
