@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 import django_filters
-import pycountry
 from django import forms
 from django.contrib.postgres.search import SearchConfig, SearchQuery, SearchVectorField
 from django.db import connections
@@ -31,36 +30,12 @@ from actors.models import Actor
 from events.api.exceptions import ParameterError
 from events.models import Citation, Event, EventActor, Source
 from events.vocab import DisorderType, EventType, InterCode, Status, SubEventType
+from places.countries import lookup_country
 from places.models import Place, PlaceKind
 
 MAX_INT = 2**31 - 1  # fatalities are 32-bit integers in the database
 MAX_ID = 2**63 - 1  # primary keys are 64-bit
 FATALITIES_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
-
-# Country names that ACLED writes but ISO 3166 (and so pycountry) spells otherwise.
-COUNTRY_ALIASES = {
-    "russia": "RUS",
-    "turkey": "TUR",
-    "kosovo": "XKX",
-    "palestine": "PSE",
-    "democratic republic of congo": "COD",
-    "dr congo": "COD",
-    "republic of congo": "COG",
-    "ivory coast": "CIV",
-    "cape verde": "CPV",
-    "micronesia": "FSM",
-    "vatican": "VAT",
-    "vatican city": "VAT",
-    "brunei": "BRN",
-    "macedonia": "MKD",
-    "east timor": "TLS",
-    "curacao": "CUW",
-    "caribbean netherlands": "BES",
-    "united states of america": "USA",
-    "akrotiri and dhekelia": "XAD",
-    "jersey": "JEY",
-    "guernsey": "GGY",
-}
 
 # Interaction codes ACLED can derive: a lone actor (inter×10) or two, lower digit first.
 INTERACTION_CODES = sorted(
@@ -79,17 +54,14 @@ class DateMode:
 
 
 def resolve_country(value: str) -> str | None:
-    """ISO alpha-3 code for an ISO alpha-2/alpha-3 code, numeric code or country name; None if unknown."""
+    """ISO alpha-3 code for an ISO alpha-2/alpha-3 code or a country name; None if unknown."""
     text = value.strip()
     if not text:
         return None
-    if text.lower() in COUNTRY_ALIASES:
-        return COUNTRY_ALIASES[text.lower()]
-    try:
-        return pycountry.countries.lookup(text).alpha_3
-    except LookupError:
-        pass
-    # Countries recorded in the database under a name or code ISO does not know.
+    country = lookup_country(text)
+    if country:
+        return country.iso3
+    # Countries recorded in the database under a name or code the country table does not know.
     row = (
         Place.objects.filter(kind=PlaceKind.COUNTRY)
         .filter(Q(name__iexact=text) | Q(country_code__iexact=text))
