@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from events.models import NO_COUNTRY, Event, EventActor, EventIdCounter, Tombstone
+from events.models import NO_COUNTRY, Citation, Event, EventActor, EventIdCounter, Tombstone
 from events.vocab import ActorRole, RetractionReason, Status, interaction_for
 
 
@@ -66,24 +66,43 @@ def event_sync_interaction(*, event: Event) -> None:
         event.interaction = interaction
 
 
+def event_set_actors(*, event: Event, actors: Iterable[tuple]) -> None:
+    """Replace the event's actors with (Actor, role) or (Actor, role, inter) items, in order.
+
+    `inter` defaults to the actor's kind; `interaction` is re-derived.
+    """
+    EventActor.objects.filter(event=event).delete()
+    for position, (actor, role, *rest) in enumerate(actors):
+        inter = rest[0] if rest and rest[0] is not None else actor.kind
+        EventActor.objects.create(event=event, actor=actor, role=role, inter=inter, position=position)
+    event_sync_interaction(event=event)
+
+
+def event_set_citations(*, event: Event, citations: Iterable[dict[str, Any]]) -> None:
+    """Replace the event's citations; each item holds Citation fields (`source` a Source)."""
+    Citation.objects.filter(event=event).delete()
+    for fields in citations:
+        citation = Citation(event=event, **fields)
+        citation.full_clean()
+        citation.save()
+
+
 def event_create(
     *,
     by=None,
-    actors: Iterable[tuple[Any, str]] = (),
+    actors: Iterable[tuple] = (),
+    citations: Iterable[dict[str, Any]] = (),
     **fields: Any,
 ) -> Event:
-    """Create a draft event with a fresh event_id; `actors` is a list of (Actor, role)."""
+    """Create a draft event with a fresh event_id; `actors` is a list of (Actor, role[, inter])."""
     with transaction.atomic():
         event = Event(**fields)
         event.created_by = event.updated_by = by
         event.full_clean(exclude=["event_id", "period_start", "period_end", "disorder_type"])
         event.event_id = event.event_id or event_id_next(prefix=_prefix_for(event))
         event.save()
-        for position, (actor, role) in enumerate(actors):
-            EventActor.objects.create(
-                event=event, actor=actor, role=role, inter=actor.kind, position=position
-            )
-        event_sync_interaction(event=event)
+        event_set_actors(event=event, actors=actors)
+        event_set_citations(event=event, citations=citations)
     return event
 
 
@@ -110,11 +129,28 @@ def event_save(*, event: Event, expected_version: int, by=None) -> Event:
     return event
 
 
-def event_update(*, event: Event, data: dict[str, Any], expected_version: int, by=None) -> Event:
-    """Apply field changes to an event (the API's path); see event_save."""
-    for name, value in data.items():
-        setattr(event, name, value)
-    return event_save(event=event, expected_version=expected_version, by=by)
+def event_update(
+    *,
+    event: Event,
+    data: dict[str, Any],
+    expected_version: int,
+    by=None,
+    actors: Iterable[tuple] | None = None,
+    citations: Iterable[dict[str, Any]] | None = None,
+) -> Event:
+    """Apply field changes to an event (the API's path); see event_save.
+
+    `actors` and `citations`, when given, replace the event's (see event_set_actors).
+    """
+    with transaction.atomic():
+        for name, value in data.items():
+            setattr(event, name, value)
+        event_save(event=event, expected_version=expected_version, by=by)
+        if actors is not None:
+            event_set_actors(event=event, actors=actors)
+        if citations is not None:
+            event_set_citations(event=event, citations=citations)
+    return event
 
 
 def _set_status(*, event: Event, status: str, by, **extra: Any) -> Event:
