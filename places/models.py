@@ -162,9 +162,8 @@ class Place(models.Model):
 
     @property
     def hierarchy(self) -> list[str]:
-        """Names from the country down to this place."""
-        names = [self.country_name, self.admin1, self.admin2, self.admin3]
-        names = [n for n in names if n]
-        if not names or names[-1] != self.name:
+        """The admin levels above this place (country, admin1–3) and the place itself."""
+        names = [getattr(self, field) for field in LABEL_FIELDS if getattr(self, field)]
+        if self.kind not in _LABEL_FIELD:
             names.append(self.name)
         return names

@@ -364,3 +364,11 @@ def test_event_ids_are_unique_under_concurrent_transactions():
         thread.join()
     assert not errors
     assert sorted(results, key=lambda i: int(i[3:])) == [f"SYR{n}" for n in range(1, 41)]
+
+
+def test_hierarchy_keeps_a_town_named_like_its_province():
+    turkey = CountryFactory(name="Turkey", country_code="TUR")
+    istanbul1 = Place.objects.create(name="Istanbul", kind=PlaceKind.ADMIN1, parent=turkey)
+    istanbul = Place.objects.create(name="Istanbul", kind=PlaceKind.LOCALITY, parent=istanbul1)
+    assert istanbul.hierarchy == ["Turkey", "Istanbul", "Istanbul"]
+    assert istanbul1.hierarchy == ["Turkey", "Istanbul"]
