@@ -23,19 +23,17 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.widgets import BaseCSVWidget
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from actors.models import Actor
 from events.api.exceptions import ParameterError
-from events.models import Citation, Event, EventActor, Source
-from events.vocab import DisorderType, EventType, InterCode, Status, SubEventType
+from events.models import Citation, Event, EventActor, Source, Tombstone
+from events.vocab import DisorderType, EventType, InterCode, SourceKind, SourceScale, Status, SubEventType
 from places.countries import lookup_country
 from places.models import Place, PlaceKind
 
 MAX_INT = 2**31 - 1  # fatalities are 32-bit integers in the database
 MAX_ID = 2**63 - 1  # primary keys are 64-bit
-FATALITIES_SCHEMA = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
 
 # Interaction codes ACLED can derive: a lone actor (inter×10) or two, lower digit first.
 INTERACTION_CODES = sorted(
@@ -257,28 +255,23 @@ class StrictIntegerFilter(django_filters.NumberFilter):
     field_class = StrictIntegerField
 
 
-@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
-@extend_schema_field(OpenApiTypes.DATETIME)
-class DateOrDateTimeFilter(django_filters.Filter):
+class DateOrDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = DateOrDateTimeField
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class ReferenceFilter(django_filters.Filter):
+class ReferenceFilter(django_filters.CharFilter):
     field_class = ReferenceField
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class CountryFilter(django_filters.Filter):
+class CountryFilter(django_filters.CharFilter):
     field_class = CountryField
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d+(,\d+)*$"})
-class PlaceFilter(django_filters.Filter):
+class PlaceSubtreeFilter(django_filters.CharFilter):
     field_class = PlaceIdsField
 
 
@@ -367,14 +360,14 @@ class EventFilter(StrictFilterSet):
         ),
         error_messages={"invalid_choice": "Unknown date_mode %(value)s; allowed: overlap, within."},
     )
-    year = extend_schema_field({"type": "integer", "minimum": 1, "maximum": 9999})(
-        StrictIntegerFilter(
-            method="filter_year",
-            min_value=1,
-            max_value=9999,
-            help_text="Events in this calendar year (honours date_mode).",
-        )
-    )
+    year = extend_schema_field(
+        {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 9999,
+            "description": "Events in this year (see date_mode).",
+        }
+    )(StrictIntegerFilter(method="filter_year", min_value=1, max_value=9999))
     country = CountryFilter(
         field_name="place__country_code",
         lookup_expr="in",
@@ -382,7 +375,7 @@ class EventFilter(StrictFilterSet):
             "Country as ISO 3166 alpha-2 (SY), alpha-3 (SYR) or name (Syria); several separated by commas."
         ),
     )
-    place = PlaceFilter(
+    place = PlaceSubtreeFilter(
         method="filter_place",
         help_text="Place id (several separated by commas); includes every place under it.",
     )
@@ -395,38 +388,37 @@ class EventFilter(StrictFilterSet):
         noun="actor",
         help_text="Actor id or exact name (case-insensitive), in any role.",
     )
-    actor_kind = VocabularyFilter(
-        method="filter_actor_kind",
-        choices=InterCode.choices,
-        help_text=(
-            "Inter code (1–8 or its label, e.g. 'State forces') of any actor in the event, as coded "
-            "for that event. Comma-separated values match any of them."
-        ),
+    actor_kind = extend_schema_field(
+        {
+            "type": "integer",
+            "enum": InterCode.values,
+            "description": (
+                "Inter code of any actor in the event, as coded for that event: "
+                + ", ".join(f"{value} {label}" for value, label in InterCode.choices)
+                + ". Labels are accepted too; comma-separated values match any of them."
+            ),
+        }
+    )(VocabularyFilter(method="filter_actor_kind", choices=InterCode.choices))
+    interaction = extend_schema_field(
+        {
+            "type": "integer",
+            "enum": INTERACTION_CODES,
+            "description": (
+                "ACLED interaction code: the inter codes of actor 1 and actor 2, lower digit first "
+                "(12 state forces vs rebels), or inter×10 for a lone actor (60). Comma-separated "
+                "values match any of them."
+            ),
+        }
+    )(VocabularyFilter(field_name="interaction", choices=[(code, str(code)) for code in INTERACTION_CODES]))
+    fatalities_min = extend_schema_field(
+        {"type": "integer", "minimum": 0, "maximum": MAX_INT, "description": "At least this many fatalities."}
+    )(StrictIntegerFilter(field_name="fatalities", lookup_expr="gte", min_value=0, max_value=MAX_INT))
+    fatalities_max = extend_schema_field(
+        {"type": "integer", "minimum": 0, "maximum": MAX_INT, "description": "At most this many fatalities."}
+    )(StrictIntegerFilter(field_name="fatalities", lookup_expr="lte", min_value=0, max_value=MAX_INT))
+    civilian_targeting = StrictBooleanFilter(
+        field_name="civilian_targeting", help_text="true: events targeting civilians; false: the others."
     )
-    interaction = VocabularyFilter(
-        field_name="interaction",
-        choices=[(code, str(code)) for code in INTERACTION_CODES],
-        help_text="ACLED interaction code (12, 17, 60 …); comma-separated values match any of them.",
-    )
-    fatalities_min = extend_schema_field(FATALITIES_SCHEMA)(
-        StrictIntegerFilter(
-            field_name="fatalities",
-            lookup_expr="gte",
-            min_value=0,
-            max_value=MAX_INT,
-            help_text="Events with at least this many fatalities.",
-        )
-    )
-    fatalities_max = extend_schema_field(FATALITIES_SCHEMA)(
-        StrictIntegerFilter(
-            field_name="fatalities",
-            lookup_expr="lte",
-            min_value=0,
-            max_value=MAX_INT,
-            help_text="Events with at most this many fatalities.",
-        )
-    )
-    civilian_targeting = StrictBooleanFilter(field_name="civilian_targeting")
     source = ReferenceFilter(
         method="filter_source",
         model=Source,
@@ -503,3 +495,29 @@ class EventFilter(StrictFilterSet):
             if word.lower() != "or":
                 qs = qs.filter(notes__icontains=word)
         return qs
+
+
+class TombstoneFilter(StrictFilterSet):
+    since = DateOrDateTimeFilter(
+        field_name="removed_at",
+        lookup_expr="gte",
+        help_text="Tombstones of events removed at or after this time (ISO 8601).",
+    )
+    updated_since = DateOrDateTimeFilter(
+        field_name="removed_at", lookup_expr="gte", help_text="The same as since."
+    )
+
+    class Meta:
+        model = Tombstone
+        fields: list[str] = []
+
+
+class SourceFilter(StrictFilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Part of the name.")
+    kind = VocabularyFilter(field_name="kind", choices=SourceKind.choices)
+    scale = VocabularyFilter(field_name="scale", choices=SourceScale.choices)
+    country = CountryFilter(field_name="country", lookup_expr="in", help_text="Country (ISO code or name).")
+
+    class Meta:
+        model = Source
+        fields: list[str] = []

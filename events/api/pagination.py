@@ -1,0 +1,256 @@
+"""Page-number pagination with capped counts, and keyset (cursor) pagination for bulk pulls.
+
+DESIGN.md §7 "Pagination": page-number by default; counts are exact up to 10,000 matches
+and estimated beyond (`count_is_estimate: true`); pages deeper than 10,000 rows answer 400
+pointing to the cursor. `?pagination=cursor` (or any `cursor=`) switches to keyset pagination
+over (updated_at, id) with an opaque cursor; DRF's CursorPagination positions on one field
+only, and a bulk import gives many rows the same `updated_at`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import json
+
+from django.core.paginator import EmptyPage
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
+from django.utils.dateparse import parse_datetime
+from django.utils.functional import cached_property
+from rest_framework import pagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from events.api.exceptions import ParameterError, ParameterNotFound
+
+EXACT_COUNT_LIMIT = 10_000
+MAX_PAGE_DEPTH = 10_000
+
+
+def estimated_count(queryset: QuerySet) -> int:
+    """The planner's row estimate on PostgreSQL (cheap); an exact COUNT elsewhere (development)."""
+    queryset = queryset.order_by()
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return queryset.count()
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+class CappedCountPaginator(DjangoPaginator):
+    """Counts exactly up to `exact_limit` matches (one bounded query), estimates beyond."""
+
+    exact_limit = EXACT_COUNT_LIMIT
+
+    @cached_property
+    def count(self) -> int:
+        exact = self.object_list.order_by()[: self.exact_limit + 1].count()
+        self.count_is_estimate = exact > self.exact_limit
+        if not self.count_is_estimate:
+            return exact
+        return max(estimated_count(self.object_list), self.exact_limit + 1)
+
+
+def _positive_int(value: str, *, parameter: str) -> int:
+    text = value.strip()
+    if not text.isdigit() or int(text) < 1 or len(text) > 18:
+        raise ParameterError({parameter: f"{parameter} must be a positive whole number, not {value!r}."})
+    return int(text)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    """`page` and `page_size` (capped); answers with `count` and `count_is_estimate`."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+    max_depth = MAX_PAGE_DEPTH
+    last_page_strings = ()
+    django_paginator_class = CappedCountPaginator
+
+    def get_page_size(self, request) -> int:
+        value = request.query_params.get(self.page_size_query_param)
+        if value is None or value == "":
+            return self.page_size
+        return min(_positive_int(value, parameter=self.page_size_query_param), self.max_page_size)
+
+    def get_page_number(self, request, paginator=None) -> int:
+        value = request.query_params.get(self.page_query_param)
+        if value is None or value == "":
+            return 1
+        return _positive_int(value, parameter=self.page_query_param)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        page_size = self.get_page_size(request)
+        number = self.get_page_number(request)
+        if (number - 1) * page_size >= self.max_depth:
+            raise ParameterError(
+                {
+                    self.page_query_param: (
+                        f"Pages deeper than {self.max_depth:,} rows are not served; "
+                        "pull large result sets with ?pagination=cursor and follow the `next` links."
+                    )
+                }
+            )
+        paginator = self.django_paginator_class(queryset, page_size)
+        try:
+            self.page = paginator.page(number)
+        except EmptyPage:
+            raise ParameterNotFound(
+                parameter=self.page_query_param,
+                message=f"Page {number} is beyond the last page ({paginator.num_pages}).",
+            ) from None
+        return list(self.page)
+
+    def get_paginated_response(self, data) -> Response:
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "count_is_estimate": self.page.paginator.count_is_estimate,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "count": {
+                    "type": "integer",
+                    "description": "Matches; exact up to 10,000, an estimate beyond (page-number mode only).",
+                },
+                "count_is_estimate": {"type": "boolean"},
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "previous": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Page number (pages deeper than {self.max_depth:,} rows are refused).",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Rows per page (default {self.page_size}, at most {self.max_page_size}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
+
+
+class EventPagination(PageNumberPagination):
+    """Page numbers by default; keyset pages over (updated_at, id) with `pagination=cursor`."""
+
+    mode_query_param = "pagination"
+    cursor_query_param = "cursor"
+    modes = ("page", "cursor")
+
+    def _mode(self, request) -> str:
+        mode = request.query_params.get(self.mode_query_param) or "page"
+        if mode not in self.modes:
+            raise ParameterError(
+                {self.mode_query_param: f"Unknown pagination {mode!r}; allowed: page, cursor."}
+            )
+        if self.cursor_query_param in request.query_params:
+            return "cursor"
+        return mode
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.mode = self._mode(request)
+        if self.mode == "page":
+            return super().paginate_queryset(queryset, request, view)
+        self.request = request
+        if request.query_params.get("ordering"):
+            raise ParameterError(
+                {"ordering": "Cursor pages are always ordered by (updated_at, id); drop ordering."}
+            )
+        page_size = self.get_page_size(request)
+        queryset = queryset.order_by("updated_at", "id")
+        position = self.decode_cursor(request.query_params.get(self.cursor_query_param))
+        if position:
+            # Row-value comparison (updated_at, id) > (…, …): PostgreSQL walks the composite index
+            # with it; Django (5.2) writes an equivalent OR where the backend lacks row values.
+            queryset = queryset.filter(TupleGreaterThan(Tuple("updated_at", "id"), position))
+        rows = list(queryset[: page_size + 1])
+        self.has_next = len(rows) > page_size
+        rows = rows[:page_size]
+        self.last_position = (rows[-1].updated_at, rows[-1].pk) if rows else None
+        return rows
+
+    def decode_cursor(self, value: str | None) -> tuple[dt.datetime, int] | None:
+        if not value:
+            return None
+        try:
+            data = json.loads(base64.urlsafe_b64decode(value.encode("ascii") + b"=" * (-len(value) % 4)))
+            updated_at, pk = parse_datetime(data["u"]), data["i"]
+            if updated_at is None or updated_at.tzinfo is None:
+                raise ValueError
+            if not isinstance(pk, int) or isinstance(pk, bool) or not 0 < pk < 2**63:
+                raise ValueError
+            return updated_at.astimezone(dt.UTC), pk
+        except (ValueError, TypeError, KeyError, UnicodeError, binascii.Error, OverflowError):
+            raise ParameterError(
+                {self.cursor_query_param: "Invalid cursor; use the `next` link of a previous page as is."}
+            ) from None
+
+    @staticmethod
+    def encode_cursor(position: tuple[dt.datetime, int]) -> str:
+        updated_at, pk = position
+        raw = json.dumps({"u": updated_at.isoformat(), "i": pk}, separators=(",", ":"))
+        return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+    def get_next_link(self) -> str | None:
+        if self.mode == "page":
+            return super().get_next_link()
+        if not self.has_next:
+            return None
+        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        url = replace_query_param(url, self.mode_query_param, "cursor")
+        return replace_query_param(url, self.cursor_query_param, self.encode_cursor(self.last_position))
+
+    def get_paginated_response(self, data) -> Response:
+        if self.mode == "page":
+            return super().get_paginated_response(data)
+        return Response({"next": self.get_next_link(), "previous": None, "results": data})
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": self.mode_query_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "`page` (default): numbered pages with a count. `cursor`: stable keyset pages "
+                    "ordered by (updated_at, id) for bulk pulls; follow `next` until it is null."
+                ),
+                "schema": {"type": "string", "enum": list(self.modes)},
+            },
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque position from the `next` link of a previous page (cursor mode).",
+                "schema": {"type": "string"},
+            },
+        ]

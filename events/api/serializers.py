@@ -1,0 +1,341 @@
+"""Shapes of the API's events, sources, citations, history, tombstones and errors.
+
+Reads embed what a consumer needs without further calls; writes take references by id or
+name and hand validated data to events.services.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from actors.models import Actor
+from events.api.filters import MAX_ID, MAX_INT, resolve_country
+from events.models import Event, Source, Tombstone
+from events.vocab import ActorRole, CitationField, InterCode, RetractionReason
+from places.models import Place, PlaceKind
+
+# ---------------------------------------------------------------------------------------------
+# Shared pieces
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    parameter = serializers.CharField(required=False, help_text="The query parameter at fault.")
+    field = serializers.CharField(required=False, help_text="The request body member at fault.")
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The shape of every error response (400, 401, 403, 404, 409, 412, 429…)."""
+
+    detail = serializers.CharField(help_text="A one-line summary.")
+    errors = ErrorItemSerializer(many=True)
+
+
+class SelectableFieldsMixin:
+    """Keeps only the top-level fields named in the context's `fields` (the `fields=` parameter)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        wanted = self.context.get("fields")
+        if wanted:
+            for name in set(self.fields) - set(wanted):
+                self.fields.pop(name)
+
+
+class FullCleanModelSerializer(serializers.ModelSerializer):
+    """Runs the model's full_clean() (constraints, clean()) before saving reference data."""
+
+    def create(self, validated_data):
+        instance = self.Meta.model(**validated_data)
+        instance.full_clean()
+        instance.save()
+        return instance
+
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        instance.full_clean()
+        instance.save()
+        return instance
+
+
+class BoundedPrimaryKeyField(serializers.PrimaryKeyRelatedField):
+    """A primary key that is refused with a message, not a database error, when out of range."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)) or not str(data).isdigit():
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < int(data) <= MAX_ID:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(int(data))
+
+
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "minLength": 1}]})
+class ReferenceField(serializers.Field):
+    """A row named by its id or its exact name (case-insensitive)."""
+
+    default_error_messages = {
+        "invalid": "Give an id (whole number) or a name.",
+        "not_found": "No {noun} with id or name {value!r}.",
+        "ambiguous": "Several {noun}s are named {value!r}; give the id.",
+    }
+
+    def __init__(self, *, model, noun: str, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.model, self.noun = model, noun
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)) or not str(data).strip():
+            self.fail("invalid")
+        text = str(data).strip()
+        if "\x00" in text:
+            self.fail("invalid")
+        condition = Q(name__iexact=text)
+        if text.isdigit() and 0 < int(text) <= MAX_ID:
+            condition |= Q(pk=int(text))
+        matches = list(self.model.objects.filter(condition)[:2])
+        if not matches:
+            self.fail("not_found", noun=self.noun, value=text)
+        if len(matches) > 1:
+            exact = [row for row in matches if str(row.pk) == text or row.name == text]
+            if len(exact) != 1:
+                self.fail("ambiguous", noun=self.noun, value=text)
+            return exact[0]
+        return matches[0]
+
+    def to_representation(self, value):
+        return value.pk
+
+
+class CountryCodeField(serializers.CharField):
+    """A country as ISO alpha-2, alpha-3 or name, stored as ISO alpha-3; blank for none."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "ISO 3166 alpha-3 (alpha-2 and names are accepted and converted).")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        if not text:
+            return ""
+        code = resolve_country(text)
+        if not code:
+            raise serializers.ValidationError(f"Unknown country {text!r}; use an ISO 3166 code or a name.")
+        return code
+
+
+# ---------------------------------------------------------------------------------------------
+# Sources
+
+
+class SourceSerializer(FullCleanModelSerializer):
+    country = CountryCodeField()
+
+    class Meta:
+        model = Source
+        fields = ["id", "name", "kind", "scale", "url", "country"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Events: reads
+
+
+class EventActorSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="actor_id", help_text="The actor's id (/api/v1/actors/{id}/).")
+    name = serializers.CharField(source="actor.name")
+    role = serializers.ChoiceField(choices=ActorRole.choices)
+    inter = serializers.ChoiceField(
+        choices=InterCode.choices, allow_null=True, help_text="The actor's inter code in this event."
+    )
+    kind = serializers.ChoiceField(
+        source="actor.kind", choices=InterCode.choices, help_text="The actor's usual inter code."
+    )
+
+
+class EventPlaceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    location = serializers.CharField(source="name", help_text="The event's place (ACLED's location).")
+    kind = serializers.ChoiceField(choices=PlaceKind.choices)
+    country = serializers.CharField(source="country_name")
+    country_code = serializers.CharField(help_text="ISO 3166 alpha-3.")
+    admin1 = serializers.CharField()
+    admin2 = serializers.CharField()
+    admin3 = serializers.CharField()
+    latitude = serializers.FloatField(allow_null=True)
+    longitude = serializers.FloatField(allow_null=True)
+
+
+class CitedSourceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CitationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    source = CitedSourceSerializer()
+    url = serializers.CharField()
+    quote = serializers.CharField()
+    field = serializers.ChoiceField(choices=CitationField.choices, help_text="The claim it supports.")
+    reported_fatalities = serializers.IntegerField(allow_null=True)
+    published_on = serializers.DateField(allow_null=True)
+    accessed_on = serializers.DateField(allow_null=True)
+    archive_url = serializers.CharField()
+
+
+class EventSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
+    """An event with its actors, place hierarchy and citations embedded."""
+
+    actors = EventActorSerializer(source="event_actors", many=True, read_only=True)
+    place = EventPlaceSerializer(read_only=True)
+    citations = CitationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = [
+            "event_id",
+            "event_date",
+            "time_precision",
+            "end_date",
+            "period_start",
+            "period_end",
+            "event_type",
+            "sub_event_type",
+            "legacy_event_type",
+            "disorder_type",
+            "interaction",
+            "actors",
+            "place",
+            "geo_precision",
+            "fatalities",
+            "civilian_targeting",
+            "notes",
+            "tags",
+            "source_scale",
+            "citations",
+            "status",
+            "retracted_at",
+            "retraction_reason",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+EVENT_FIELDS = EventSerializer.Meta.fields
+
+
+# ---------------------------------------------------------------------------------------------
+# Events: writes
+
+
+class EventActorInputSerializer(serializers.Serializer):
+    actor = ReferenceField(model=Actor, noun="actor", help_text="Actor id or exact name.")
+    role = serializers.ChoiceField(choices=ActorRole.choices)
+    inter = serializers.ChoiceField(
+        choices=InterCode.choices,
+        required=False,
+        allow_null=True,
+        help_text="The actor's inter code in this event; defaults to the actor's kind.",
+    )
+
+
+class CitationInputSerializer(serializers.Serializer):
+    source = ReferenceField(model=Source, noun="source", help_text="Source id or exact name.")
+    url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+    quote = serializers.CharField(required=False, allow_blank=True)
+    field = serializers.ChoiceField(choices=CitationField.choices, required=False, allow_blank=True)
+    reported_fatalities = serializers.IntegerField(
+        required=False, allow_null=True, min_value=0, max_value=MAX_INT
+    )
+    published_on = serializers.DateField(required=False, allow_null=True)
+    accessed_on = serializers.DateField(required=False, allow_null=True)
+    archive_url = serializers.URLField(required=False, allow_blank=True, max_length=1000)
+
+
+class EventWriteSerializer(serializers.ModelSerializer):
+    """What curators send to create or change an event; see events.services."""
+
+    place = BoundedPrimaryKeyField(queryset=Place.objects.all(), help_text="Place id.")
+    fatalities = serializers.IntegerField(required=False, min_value=0, max_value=MAX_INT)
+    actors = EventActorInputSerializer(many=True, required=False)
+    citations = CitationInputSerializer(many=True, required=False)
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_INT,
+        write_only=True,
+        help_text="The version you edited (required to update unless If-Match is sent).",
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "event_date",
+            "time_precision",
+            "end_date",
+            "event_type",
+            "sub_event_type",
+            "legacy_event_type",
+            "place",
+            "geo_precision",
+            "fatalities",
+            "civilian_targeting",
+            "notes",
+            "tags",
+            "source_scale",
+            "actors",
+            "citations",
+            "version",
+        ]
+
+    def validate_actors(self, actors: list[dict]) -> list[dict]:
+        roles = [item["role"] for item in actors]
+        for role in (ActorRole.ACTOR1, ActorRole.ACTOR2):
+            if roles.count(role) > 1:
+                raise serializers.ValidationError(f"An event has at most one {role}.")
+        pairs = [(item["actor"].pk, item["role"]) for item in actors]
+        if len(set(pairs)) != len(pairs):
+            raise serializers.ValidationError("The same actor is listed twice in the same role.")
+        return actors
+
+    def service_arguments(self) -> tuple[dict, list | None, list | None]:
+        """(event fields, actors, citations) for event_create / event_update; None = unchanged."""
+        fields = dict(self.validated_data)
+        fields.pop("version", None)
+        actors = fields.pop("actors", None)
+        citations = fields.pop("citations", None)
+        if actors is not None:
+            actors = [(item["actor"], item["role"], item.get("inter")) for item in actors]
+        if citations is not None:
+            citations = [dict(item) for item in citations]
+        return fields, actors, citations
+
+
+class RetractSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=RetractionReason.choices, default=RetractionReason.ERROR)
+
+
+# ---------------------------------------------------------------------------------------------
+# History and tombstones
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    history_id = serializers.IntegerField()
+    changed_at = serializers.DateTimeField()
+    change_type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
+    user = serializers.CharField(allow_null=True, help_text="Who made the change (shown to staff only).")
+    changed_fields = serializers.ListField(child=serializers.CharField())
+    version = serializers.IntegerField()
+    status = serializers.CharField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class TombstoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tombstone
+        fields = ["event_id", "removed_at", "reason"]
