@@ -104,7 +104,10 @@ class VocabularyValue(forms.CharField):
         try:
             return self.allowed[text.lower()]
         except KeyError:
-            allowed = ", ".join(str(value) for value, _ in self.choices)
+            allowed = ", ".join(
+                f"{value} ({label})" if isinstance(value, int) and str(value) != str(label) else str(value)
+                for value, label in self.choices
+            )
             raise forms.ValidationError(
                 f"Unknown value {text!r}; allowed values: {allowed}.", code="invalid_choice"
             ) from None
