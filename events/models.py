@@ -226,6 +226,12 @@ class Event(models.Model):
         editable=False,
         help_text="The imported row's upstream timestamp (ACLED `timestamp`, Unix seconds).",
     )
+    source_hash = models.BigIntegerField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Digest of the file row last imported into this event; an identical row is skipped.",
+    )
 
     history = HistoricalRecords(excluded_fields=["period_start", "period_end"])
     objects = EventQuerySet.as_manager()
