@@ -13,8 +13,9 @@ URL = "/api/v1/events/"
 
 
 @pytest.fixture(autouse=True)
-def no_throttle(settings):
+def fast_and_unthrottled(settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "off"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # users are made per test
 
 
 @pytest.fixture

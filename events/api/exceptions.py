@@ -60,7 +60,10 @@ def _flatten(detail: Any, prefix: str = "") -> list[tuple[str, str]]:
     if isinstance(detail, dict):
         pairs = []
         for key, value in detail.items():
-            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(key, int) or str(key).isdigit():
+                name = f"{prefix}[{key}]"  # a member of a list: actors[0].actor
+            else:
+                name = f"{prefix}.{key}" if prefix else str(key)
             pairs += _flatten(value, name)
         return pairs
     if isinstance(detail, list):
