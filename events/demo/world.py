@@ -371,14 +371,9 @@ class World:
         patterns = self.rng.sample(NATIONAL_SOURCE_PATTERNS, 2 + min(country.weight, 8) // 2 + 1)
         for pattern, kind, scale in patterns:
             town = self.rng.choice(country.localities)[1]
-            name = pattern.format(c=country.name, t=town)
-            if name in self.existing_sources and self.existing_sources[name] not in self.new_source_ids:
-                continue
-            country.sources.append(self._source(name, kind, scale, country.code))
-
-    @property
-    def new_source_ids(self) -> set[int]:
-        return {row[0] for row in self.source_rows}
+            source = self._source(pattern.format(c=country.name, t=town), kind, scale, country.code)
+            if source not in country.sources:
+                country.sources.append(source)
 
     def _international_sources(self) -> None:
         for name, kind, scale in INTERNATIONAL_SOURCES:
