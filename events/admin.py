@@ -1,0 +1,492 @@
+"""Curation admin for events, sources, citations, import runs and tombstones.
+
+Writes go through events.services. Later additions (django-import-export's
+ImportExportMixin with `resource_classes`, an "export selected" action) slot into
+EventAdmin's bases and `actions` without touching the rest.
+"""
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.template.response import TemplateResponse
+from django.utils.html import format_html, format_html_join
+from simple_history.admin import SimpleHistoryAdmin
+
+from actors.models import Actor
+from events.forms import EventActorInlineFormSet, EventAdminForm, RetractForm
+from events.models import NO_COUNTRY, Citation, Event, EventActor, ImportBatch, Source, Tombstone
+from events.services import (
+    event_delete,
+    event_id_next,
+    event_mark_reviewed,
+    event_publish,
+    event_retract,
+    event_save,
+    event_sync_interaction,
+)
+from events.vocab import ActorRole, InterCode, Status
+from places.models import Place
+
+PUBLIC_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
+# Links typed without a scheme are https (Django 6's default; silences its deprecation warning).
+URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def event_is_editable(user, event: Event) -> bool:
+    """Retracted events are frozen; published ones change only at a reviewer's hand."""
+    if event.status == Status.RETRACTED:
+        return False
+    return event.status != Status.PUBLISHED or user.has_perm("events.publish_event")
+
+
+class CountryListFilter(admin.SimpleListFilter):
+    """Events in one country, listing the countries of the gazetteer."""
+
+    title = "country"
+    parameter_name = "country"
+
+    def lookups(self, request, model_admin):
+        return (
+            Place.objects.countries()
+            .exclude(country_code="")
+            .order_by("name")
+            .values_list("country_code", "name")
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(place__country_code=self.value().upper())
+        return None
+
+
+class ActorKindListFilter(admin.SimpleListFilter):
+    """Events with an actor of this inter code (in any role), through EXISTS: no duplicate rows."""
+
+    title = "actor kind"
+    parameter_name = "actor_kind"
+
+    def lookups(self, request, model_admin):
+        return [(str(value), label) for value, label in InterCode.choices]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return None
+        if value not in {str(code) for code in InterCode.values}:
+            raise IncorrectLookupParameters(f"actor_kind must be an inter code 1–8, not {value!r}")
+        roles = EventActor.objects.filter(event=OuterRef("pk"), inter=int(value))
+        return queryset.filter(Exists(roles))
+
+
+class EventChildInlineMixin:
+    """Rows hanging off an event are editable exactly when the event is."""
+
+    def _event_editable(self, request, obj) -> bool:
+        return obj is None or event_is_editable(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._event_editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._event_editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._event_editable(request, obj)
+
+
+class EventActorInline(EventChildInlineMixin, admin.TabularInline):
+    model = EventActor
+    formset = EventActorInlineFormSet
+    fields = ["role", "actor", "inter"]
+    autocomplete_fields = ["actor"]
+    extra = 1
+    verbose_name = "actor"
+    verbose_name_plural = "actors (inter code defaults to the actor's kind)"
+
+    def get_queryset(self, request):
+        # Each row's title shows the actor's name.
+        return super().get_queryset(request).select_related("actor")
+
+
+class CitationInline(EventChildInlineMixin, admin.StackedInline):
+    model = Citation
+    fields = [
+        ("source", "field"),
+        "quote",
+        ("url", "archive_url"),
+        ("published_on", "accessed_on", "reported_fatalities"),
+    ]
+    autocomplete_fields = ["source"]
+    formfield_overrides = URL_FIELDS_HTTPS
+    extra = 1
+
+    def get_queryset(self, request):
+        # Each citation's title names its source and event.
+        return super().get_queryset(request).select_related("source", "event")
+
+
+@admin.register(Event)
+class EventAdmin(SimpleHistoryAdmin):
+    form = EventAdminForm
+    inlines = [EventActorInline, CitationInline]
+    list_display = [
+        "event_id",
+        "event_date",
+        "event_type",
+        "sub_event_type",
+        "place",
+        "actors",
+        "fatalities",
+        "status",
+        "updated_at",
+    ]
+    list_select_related = ["place"]
+    list_filter = [
+        "status",
+        "event_type",
+        "disorder_type",
+        CountryListFilter,
+        ActorKindListFilter,
+        "time_precision",
+        "civilian_targeting",
+    ]
+    date_hierarchy = "event_date"
+    search_fields = ["notes", "place__name"]
+    search_help_text = "An event id (SYR123), words of the notes, a place, an actor's name or alias."
+    # The table holds a million rows: never count all of them when a filter is on.
+    show_full_result_count = False
+    autocomplete_fields = ["place"]
+    readonly_fields = [
+        "event_id",
+        "status",
+        "version",
+        "period",
+        "legacy_event_type",
+        "disorder_type",
+        "interaction",
+        "created_at",
+        "created_by",
+        "updated_at",
+        "updated_by",
+        "import_batch",
+        "retracted_at",
+        "retraction_reason",
+    ]
+    fieldsets = [
+        (None, {"fields": [("event_id", "status", "version")]}),
+        ("When", {"fields": [("event_date", "time_precision", "end_date"), "period"]}),
+        (
+            "What",
+            {
+                "fields": [
+                    ("event_type", "sub_event_type"),
+                    "legacy_event_type",
+                    ("disorder_type", "interaction"),
+                    ("fatalities", "civilian_targeting"),
+                ]
+            },
+        ),
+        ("Where", {"fields": [("place", "geo_precision")]}),
+        ("Description", {"fields": ["notes", "tags", "source_scale"]}),
+        (
+            "Record",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    ("created_at", "created_by"),
+                    ("updated_at", "updated_by"),
+                    "import_batch",
+                    ("retracted_at", "retraction_reason"),
+                ],
+            },
+        ),
+    ]
+    actions = ["mark_reviewed", "publish", "retract"]
+
+    def get_queryset(self, request):
+        # The actors column reads prefetched rows: one query per page, not one per event.
+        actors = EventActor.objects.select_related("actor").filter(
+            role__in=[ActorRole.ACTOR1, ActorRole.ACTOR2]
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("event_actors", queryset=actors, to_attr="main_actors"))
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        # Event ids match exactly (indexed) and actors through EXISTS: a join would need DISTINCT.
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        term = search_term.strip()
+        if term:
+            roles = EventActor.objects.filter(event=OuterRef("pk"), actor__in=Actor.objects.search(term))
+            results |= queryset.filter(Q(event_id=term.upper()) | Exists(roles))
+        return results, may_have_duplicates
+
+    def get_fieldsets(self, request, obj=None):
+        # The version the form was loaded from travels with it, for the optimistic lock.
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not self.has_change_permission(request, obj):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "expected_version"]}), *rest]
+
+    @admin.display(description="actors")
+    def actors(self, event: Event) -> str:
+        rows = getattr(event, "main_actors", None)
+        if rows is None:
+            rows = event.event_actors.filter(role__in=[ActorRole.ACTOR1, ActorRole.ACTOR2])
+        names = {row.role: row.actor.name for row in rows}
+        return " — ".join(names[role] for role in (ActorRole.ACTOR1, ActorRole.ACTOR2) if role in names)
+
+    @admin.display(description="period")
+    def period(self, event: Event) -> str:
+        if not event.pk:
+            return "-"
+        if event.period_start == event.period_end:
+            return str(event.period_start)
+        return f"{event.period_start} to {event.period_end}"
+
+    # Permissions -----------------------------------------------------------------------
+
+    def has_change_permission(self, request, obj=None):
+        # Retracted events are frozen; published ones change only at a reviewer's hand.
+        return super().has_change_permission(request, obj) and (
+            obj is None or event_is_editable(request.user, obj)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        # Published or retracted events leave a tombstone: only reviewers remove them (as event_delete).
+        if not super().has_delete_permission(request, obj):
+            return False
+        return (
+            obj is None or obj.status not in PUBLIC_STATUSES or request.user.has_perm("events.retract_event")
+        )
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm("events.publish_event")
+
+    def has_retract_permission(self, request) -> bool:
+        return request.user.has_perm("events.retract_event")
+
+    def revert_disabled(self, request, obj=None):
+        # A revert would skip the inlines and the version check; copy values from the history instead.
+        return True
+
+    # Writes through the services ------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        # New events get the country's next id; edits go through the version-checked service.
+        obj._history_user = request.user
+        if change:
+            event_save(event=obj, expected_version=form.cleaned_data["expected_version"], by=request.user)
+            return
+        obj.created_by = obj.updated_by = request.user
+        obj.event_id = event_id_next(prefix=(obj.place.country_code or NO_COUNTRY).upper())
+        obj.save()
+
+    def save_related(self, request, form, formsets, change):
+        # interaction is derived from the actor rows the inlines have just saved.
+        super().save_related(request, form, formsets, change)
+        event_sync_interaction(event=form.instance)
+
+    def delete_model(self, request, obj):
+        # Through the service: published events leave a tombstone for mirrors.
+        event_delete(event=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        # One by one through the service, for tombstones and history rows.
+        for event in queryset:
+            event_delete(event=event, by=request.user)
+
+    # Actions ---------------------------------------------------------------------------
+
+    def _apply(self, request, queryset, change: Callable[[Event], object], done: str) -> None:
+        """Run a workflow service on each selected event; report refusals per event."""
+        succeeded = 0
+        for event in queryset.order_by("pk"):
+            try:
+                change(event)
+            except ValidationError as error:
+                self.message_user(request, f"{event.event_id}: {' '.join(error.messages)}", messages.ERROR)
+            except PermissionDenied as error:
+                self.message_user(request, f"{event.event_id}: {error}", messages.ERROR)
+            else:
+                succeeded += 1
+        if succeeded:
+            noun = "event" if succeeded == 1 else "events"
+            self.message_user(request, f"{succeeded} {noun} {done}.", messages.SUCCESS)
+
+    @admin.action(description="Mark selected drafts reviewed", permissions=["change"])
+    def mark_reviewed(self, request, queryset):
+        self._apply(
+            request, queryset, lambda e: event_mark_reviewed(event=e, by=request.user), "marked reviewed"
+        )
+
+    @admin.action(description="Publish selected events (each needs a citation)", permissions=["publish"])
+    def publish(self, request, queryset):
+        self._apply(request, queryset, lambda e: event_publish(event=e, by=request.user), "published")
+
+    @admin.action(description="Retract selected events…", permissions=["retract"])
+    def retract(self, request, queryset):
+        form = RetractForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            self._apply(
+                request,
+                queryset,
+                lambda e: event_retract(event=e, by=request.user, reason=reason),
+                "retracted",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Retract events",
+            "subtitle": None,
+            "opts": self.model._meta,
+            "form": form,
+            "events": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/events/event/retract_selected.html", context)
+
+
+class EventEditableMixin:
+    """Rows of an event (its citations) change only while the event may."""
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (
+            obj is None or event_is_editable(request.user, obj.event)
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (
+            obj is None or event_is_editable(request.user, obj.event)
+        )
+
+
+@admin.register(Citation)
+class CitationAdmin(EventEditableMixin, SimpleHistoryAdmin):
+    list_display = ["__str__", "field", "reported_fatalities", "published_on", "url"]
+    list_filter = ["field"]
+    search_fields = ["=event__event_id", "source__name", "quote"]
+    autocomplete_fields = ["event", "source"]
+    formfield_overrides = URL_FIELDS_HTTPS
+
+    def get_queryset(self, request):
+        # Every row's title (list and autocomplete) names its source and event.
+        return super().get_queryset(request).select_related("source", "event")
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "scale", "country", "url"]
+    list_filter = ["kind", "scale"]
+    search_fields = ["name"]
+    formfield_overrides = URL_FIELDS_HTTPS
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    """Import runs are a record: listed and viewed, never edited or deleted here."""
+
+    list_display = [
+        "started_at",
+        "file_name",
+        "format",
+        "state",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "skipped",
+        "created_by",
+    ]
+    list_filter = ["state", "format"]
+    list_select_related = ["created_by"]
+    search_fields = ["file_name", "=sha256"]
+    date_hierarchy = "started_at"
+    fields = [
+        ("file_name", "format", "state"),
+        "sha256",
+        ("created_by", "started_at", "finished_at"),
+        ("rows", "created", "updated", "unchanged", "skipped"),
+        "row_errors",
+    ]
+    readonly_fields = [
+        "file_name",
+        "format",
+        "state",
+        "sha256",
+        "created_by",
+        "started_at",
+        "finished_at",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
+        "skipped",
+        "row_errors",
+    ]
+    row_errors_shown = 1000
+
+    def get_queryset(self, request):
+        # The list never shows the row errors, which can run to thousands per batch.
+        return super().get_queryset(request).defer("errors")
+
+    @admin.display(description="row errors")
+    def row_errors(self, batch: ImportBatch) -> str:
+        errors = batch.errors or []
+        if not errors:
+            return "None"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (e.get("row", ""), e.get("column", ""), e.get("value", ""), e.get("reason", ""))
+                if isinstance(e, dict)
+                else ("", "", "", e)
+                for e in errors[: self.row_errors_shown]
+            ),
+        )
+        more = len(errors) - self.row_errors_shown
+        tail = format_html("<p>… and {} more.</p>", more) if more > 0 else ""
+        return format_html(
+            "<table><thead><tr><th>row</th><th>column</th><th>value</th><th>reason</th></tr></thead>"
+            "<tbody>{}</tbody></table>{}",
+            rows,
+            tail,
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(admin.ModelAdmin):
+    """What mirrors see of retracted or deleted events; written only by the services."""
+
+    list_display = ["event_id", "removed_at", "reason", "deleted"]
+    list_filter = ["reason", "deleted"]
+    search_fields = ["=event_id"]
+    date_hierarchy = "removed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,103 @@
+"""Admin forms for events: the optimistic lock, grouped sub-event types, actor-role checks."""
+
+from django import forms
+
+from events.models import Event
+from events.services import StaleVersionError, event_lock
+from events.vocab import EVENT_TAXONOMY, ActorRole, RetractionReason, SubEventType
+
+# The sub-event types grouped under their event type, so the select reads like the codebook.
+SUB_EVENT_TYPE_CHOICES = [
+    ("", "---------"),
+    *[
+        (event_type, [(sub, SubEventType(sub).label) for sub in sub_types])
+        for event_type, sub_types in EVENT_TAXONOMY.items()
+    ],
+]
+
+
+class EventAdminForm(forms.ModelForm):
+    """The event form; carries the version the curator loaded and refuses a stale save."""
+
+    expected_version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        help_text="The version of the event this form was loaded from.",
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "event_date",
+            "time_precision",
+            "end_date",
+            "event_type",
+            "sub_event_type",
+            "fatalities",
+            "civilian_targeting",
+            "place",
+            "geo_precision",
+            "notes",
+            "tags",
+            "source_scale",
+        ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+        if "sub_event_type" in self.fields:
+            self.fields["sub_event_type"].choices = SUB_EVENT_TYPE_CHOICES
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.instance.pk:
+            self._lock_and_check_version(cleaned.get("expected_version"))
+        return cleaned
+
+    def _lock_and_check_version(self, expected: int | None) -> None:
+        """Lock the row until the admin's transaction ends; refuse a copy someone else changed."""
+        if expected is None:
+            raise forms.ValidationError(
+                "This form is missing the version of the event it was loaded from; reload the page.",
+                code="missing_version",
+            )
+        try:
+            event_lock(event=self.instance, expected_version=expected)
+        except StaleVersionError as error:
+            raise forms.ValidationError(str(error), code="stale") from error
+        except Event.DoesNotExist as error:
+            raise forms.ValidationError(
+                f"Event {self.instance.event_id} was deleted while you were editing it.", code="deleted"
+            ) from error
+
+
+class EventActorInlineFormSet(forms.BaseInlineFormSet):
+    """Refuse a second actor 1 or actor 2 before the database's partial unique index does."""
+
+    def clean(self) -> None:
+        super().clean()
+        seen: dict[str, int] = {}
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE"):
+                continue
+            role = data.get("role")
+            if role in (ActorRole.ACTOR1, ActorRole.ACTOR2):
+                seen[role] = seen.get(role, 0) + 1
+                if seen[role] > 1:
+                    form.add_error(
+                        "role",
+                        f"An event has at most one “{ActorRole(role).label}”; "
+                        "make the others associated actors.",
+                    )
+
+
+class RetractForm(forms.Form):
+    """The reason category published in the tombstone feed when events are retracted."""
+
+    reason = forms.ChoiceField(
+        choices=RetractionReason.choices,
+        initial=RetractionReason.ERROR,
+        help_text="Published in the tombstone feed; the event's content is not.",
+    )
