@@ -1,0 +1,364 @@
+"""ACLED's read endpoints over Chronicle's data: ACLED's URLs, parameters and response shapes.
+
+Each view parses the request (query.py), asks the database for one page of rows and streams it
+as ACLED's JSON envelope or as CSV. Parameters are checked before the first byte is sent, so a bad
+one is an ACLED-style 4xx and never a broken stream; rows are streamed in constant memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+
+from django.db.models import Count, Max, Min, QuerySet
+from django.db.models.functions import Coalesce
+from django.http import JsonResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.views import View
+
+from events.acled import ACLED_COLUMNS
+from events.acled_api.auth import AcledAuthError, Throttled, acled_caller, check_throttle
+from events.acled_api.query import (
+    ACTOR_FILTERS,
+    ACTOR_TYPE_FILTERS,
+    COUNTRY_FILTERS,
+    DELETED_FILTERS,
+    EVENT_FILTERS,
+    REGION_FILTERS,
+    Condition,
+    Filter,
+    Paging,
+    QueryError,
+    conditions_match,
+    conditions_q,
+    parse_fields,
+    parse_filters,
+    parse_flag,
+    parse_format,
+    parse_paging,
+)
+from events.acled_rows import acled_rows
+from events.models import Event, EventActor
+from events.selectors import tombstone_list
+from events.vocab import InterCode
+from places.countries import ACLED_REGIONS, REGION_OF, country_by_iso3
+
+ROWS_PER_WRITE = 500  # rows joined into one chunk of the streamed body
+
+
+def acled_error(status: int, message: str, **headers: str) -> JsonResponse:
+    """ACLED's error envelope: `error` carries the status and the message."""
+    body = {"status": status, "success": False, "error": {"status": status, "message": message}}
+    response = JsonResponse(body, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+@dataclass
+class Answer:
+    """One page of rows (Python values), and how to count it and everything that matched."""
+
+    rows: Iterable[dict]
+    count: Callable[[], int]
+    total: Callable[[], int]
+
+
+def _text(value) -> str:
+    """A value as ACLED writes it in JSON and CSV: text throughout."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _hours_since_last_update(events: QuerySet) -> int:
+    """ACLED's `last_update`: whole hours since the newest change among the caller's events."""
+    newest = events.aggregate(newest=Max("updated_at"))["newest"]
+    return int((timezone.now() - newest).total_seconds() // 3600) if newest else 0
+
+
+class AcledReadView(View):
+    """GET /api/<data>/read[.csv|.json|.txt]: filter, page and stream one of ACLED's tables."""
+
+    columns: tuple[str, ...] = ()
+    filters: dict[str, Filter] = {}
+    http_method_names = ["get", "head", "options"]
+
+    def get(self, request, suffix: str | None = None):
+        try:
+            user = acled_caller(request)
+            check_throttle(request, user)
+            params = request.GET
+            response_format = parse_format(params, suffix or "")
+            columns = parse_fields(params, self.columns)
+            paging = parse_paging(params)
+            with_total = parse_flag(params, "with_total")
+            conditions = parse_filters(params, self.filters)
+            answer = self.answer(user=user, conditions=conditions, paging=paging, columns=columns)
+            if response_format == "json":
+                head = {
+                    "status": 200,
+                    "success": True,
+                    "last_update": _hours_since_last_update(Event.objects.visible_to(user)),
+                    "count": answer.count(),
+                }
+                if with_total:
+                    head["total_count"] = answer.total()
+                head["messages"] = []
+        except QueryError as exc:
+            return acled_error(400, f"{exc.parameter}: {exc.message}")
+        except AcledAuthError as exc:
+            return acled_error(exc.status, exc.message)
+        except Throttled as exc:
+            wait = max(1, round(exc.wait or 1))
+            return acled_error(429, f"Request was throttled; try again in {wait} s.", Retry_After=str(wait))
+        if response_format == "json":
+            return StreamingHttpResponse(
+                _json_body(head, answer.rows, columns), content_type="application/json"
+            )
+        content_type = "text/csv" if response_format == "csv" else "text/plain"
+        return StreamingHttpResponse(
+            _csv_body(answer.rows, columns), content_type=f"{content_type}; charset=utf-8"
+        )
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        return acled_error(405, f"{request.method} is not supported; read with GET.", Allow="GET, HEAD")
+
+    def answer(self, *, user, conditions: list[list[Condition]], paging: Paging, columns) -> Answer:
+        raise NotImplementedError
+
+
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_body(head: dict, rows: Iterable[dict], columns: tuple[str, ...]) -> Iterator[str]:
+    yield _json(head)[:-1] + ',"data":['
+    separator = ""
+    for batch in _batches(rows):
+        yield separator + ",".join(_json({column: _text(row[column]) for column in columns}) for row in batch)
+        separator = ","
+    yield "]}"
+
+
+class _Echo:
+    """A file-like object whose write() returns what it is given (csv.writer into a stream)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_body(rows: Iterable[dict], columns: tuple[str, ...]) -> Iterator[str]:
+    writer = csv.writer(_Echo())
+    yield writer.writerow(columns)
+    for batch in _batches(rows):
+        yield "".join(writer.writerow([_text(row[column]) for column in columns]) for row in batch)
+
+
+def _batches(rows: Iterable[dict]) -> Iterator[list[dict]]:
+    rows = iter(rows)
+    while batch := list(islice(rows, ROWS_PER_WRITE)):
+        yield batch
+
+
+def _page_of(queryset: QuerySet, paging: Paging) -> QuerySet:
+    start, end = paging.bounds
+    return queryset[start:end]
+
+
+def _pinned(queryset: QuerySet) -> QuerySet:
+    # The body is streamed after the view returns, outside the request's replica context.
+    return queryset.using(queryset.db)
+
+
+def _in_memory(rows: list[dict], conditions: list[list[Condition]], paging: Paging) -> Answer:
+    """Paging and filtering for the small aggregated tables (countries, regions, actor types)."""
+    matching = [row for row in rows if conditions_match(conditions, row)]
+    start, end = paging.bounds
+    page = matching[start:end]
+    return Answer(rows=page, count=lambda: len(page), total=lambda: len(matching))
+
+
+def _visible_event_ids(user) -> QuerySet:
+    return Event.objects.visible_to(user).values("pk")
+
+
+class EventRead(AcledReadView):
+    """/api/acled/read: events in ACLED's columns, newest first (as ACLED orders them)."""
+
+    columns = ACLED_COLUMNS
+    filters = EVENT_FILTERS
+
+    def answer(self, *, user, conditions, paging, columns) -> Answer:
+        matching = _pinned(
+            Event.objects.visible_to(user)
+            .filter(conditions_q(conditions, self.filters))
+            .order_by("-event_date", "-id")
+        )
+        page = _page_of(matching, paging)
+        return Answer(rows=acled_rows(page, columns=columns), count=page.count, total=matching.count)
+
+
+class DeletedRead(AcledReadView):
+    """/api/deleted/read: the tombstones of retracted and deleted public events."""
+
+    columns = ("event_id_cnty", "deleted_timestamp")
+    filters = DELETED_FILTERS
+
+    def answer(self, *, user, conditions, paging, columns) -> Answer:
+        matching = _pinned(tombstone_list().filter(conditions_q(conditions, self.filters)))
+        page = _page_of(matching, paging)
+        rows = (
+            {"event_id_cnty": event_id, "deleted_timestamp": int(removed_at.timestamp())}
+            for event_id, removed_at in page.values_list("event_id", "removed_at").iterator()
+        )
+        return Answer(rows=rows, count=page.count, total=matching.count)
+
+
+_SUMMARY = {
+    "first_event_date": Min("event__event_date"),
+    "last_event_date": Max("event__event_date"),
+    "event_count": Count("event", distinct=True),
+}
+
+
+class ActorRead(AcledReadView):
+    """/api/actor/read: each actor's first and last event dates and event count (visible events)."""
+
+    columns = ("actor_name", "first_event_date", "last_event_date", "event_count")
+    filters = ACTOR_FILTERS
+
+    def answer(self, *, user, conditions, paging, columns) -> Answer:
+        matching = _pinned(
+            EventActor.objects.filter(event__in=_visible_event_ids(user))
+            .values("actor__name")
+            .annotate(**_SUMMARY)
+            .filter(conditions_q(conditions, self.filters))
+            .order_by("actor__name")
+        )
+        page = _page_of(matching, paging)
+        rows = ({"actor_name": row.pop("actor__name"), **row} for row in page.iterator())
+        return Answer(rows=rows, count=page.count, total=matching.count)
+
+
+class ActorTypeRead(AcledReadView):
+    """/api/actortype/read: the eight inter codes, as coded per event."""
+
+    columns = ("actor_type_id", "actor_type_name", "first_event_date", "last_event_date", "event_count")
+    filters = ACTOR_TYPE_FILTERS
+
+    def answer(self, *, user, conditions, paging, columns) -> Answer:
+        groups = (
+            EventActor.objects.filter(event__in=_visible_event_ids(user))
+            .values(actor_type_id=Coalesce("inter", "actor__kind"))
+            .annotate(**_SUMMARY)
+            .order_by("actor_type_id")
+        )
+        rows = [{**row, "actor_type_name": InterCode(row["actor_type_id"]).label} for row in groups]
+        return _in_memory(rows, conditions, paging)
+
+
+def _countries(user) -> list[dict]:
+    """One row per country with visible events, in ACLED's naming (one aggregate query)."""
+    groups = (
+        Event.objects.visible_to(user)
+        .values("place__country_code")
+        .annotate(
+            name=Max("place__country_name"),
+            first_event_date=Min("event_date"),
+            last_event_date=Max("event_date"),
+            event_count=Count("id"),
+        )
+        .order_by()
+    )
+    rows = []
+    for group in groups:
+        code = group["place__country_code"]
+        country = country_by_iso3(code) if code else None
+        rows.append(
+            {
+                "country": group["name"] or (country.name if country else code),
+                "iso": country.numeric if country else None,
+                "iso3": code,
+                "region_id": country.region_id if country else None,
+                "first_event_date": group["first_event_date"],
+                "last_event_date": group["last_event_date"],
+                "event_count": group["event_count"],
+            }
+        )
+    return rows
+
+
+class CountryRead(AcledReadView):
+    """/api/country/read: countries with visible events, by name."""
+
+    columns = ("country", "iso", "iso3", "first_event_date", "last_event_date", "event_count")
+    filters = COUNTRY_FILTERS
+
+    def answer(self, *, user, conditions, paging, columns) -> Answer:
+        rows = sorted(_countries(user), key=lambda row: row["country"].casefold())
+        return _in_memory(rows, conditions, paging)
+
+
+class RegionRead(AcledReadView):
+    """/api/region/read: ACLED's regions with visible events, by region number."""
+
+    columns = ("region", "region_name", "first_event_date", "last_event_date", "event_count")
+    filters = REGION_FILTERS
+
+    def answer(self, *, user, conditions, paging, columns) -> Answer:
+        regions: dict[int, dict] = {}
+        for country in _countries(user):
+            region_id = REGION_OF.get(country["iso3"])
+            if region_id is None:
+                continue
+            row = regions.setdefault(
+                region_id,
+                {
+                    "region": region_id,
+                    "region_name": ACLED_REGIONS[region_id],
+                    "first_event_date": country["first_event_date"],
+                    "last_event_date": country["last_event_date"],
+                    "event_count": 0,
+                },
+            )
+            row["first_event_date"] = min(row["first_event_date"], country["first_event_date"])
+            row["last_event_date"] = max(row["last_event_date"], country["last_event_date"])
+            row["event_count"] += country["event_count"]
+        return _in_memory([regions[key] for key in sorted(regions)], conditions, paging)
+
+
+class CheckRead(View):
+    """/api/check/read: whether `key` and `email` are accepted (acledR's acled_access() asks this)."""
+
+    http_method_names = ["get", "head", "options"]
+
+    def get(self, request, suffix: str | None = None):
+        try:
+            user = acled_caller(request)
+        except AcledAuthError as exc:
+            return acled_error(exc.status, exc.message)
+        message = (
+            "Credentials authorized." if user.is_authenticated else "No credentials: published events only."
+        )
+        return JsonResponse({"status": 200, "success": True, "messages": [message], "data": []})
+
+
+class UnknownRead(View):
+    """/api/<data>/read for data Chronicle does not hold (CAST forecasts, …): ACLED-style 404."""
+
+    def get(self, request, data: str, suffix: str | None = None):
+        return acled_error(
+            404,
+            f"Chronicle does not serve ACLED's {data!r} data; it serves acled, deleted, actor, "
+            "actortype, country and region.",
+        )
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        return acled_error(405, f"{request.method} is not supported; read with GET.", Allow="GET, HEAD")
