@@ -119,6 +119,7 @@ _EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
     "SRB": ("Serbia (Yugoslavia)",),
     "BFA": ("Burkina Faso (Upper Volta)",),
     "XKX": ("Republic of Kosovo",),
+    "BIH": ("Bosnia-Herzegovina",),
 }
 
 

@@ -1,0 +1,123 @@
+"""Fast inserts for imports: rows sent by COPY, history rows copied in SQL.
+
+Model instances and bulk_create cost ~100 µs per row in Python; an import of 20,000 ACLED rows
+writes ~170,000 rows (events, event actors, citations and a history row for each). Here rows
+are plain tuples; on PostgreSQL they go through a binary `COPY … FROM STDIN` (SQLite, for
+development, uses executemany), primary keys come from the table's identity default, and
+history rows are written by one `INSERT INTO historical… SELECT … FROM …` per table.
+Nothing here runs save() or signals: callers set every derived field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+
+# Django column types -> PostgreSQL binary COPY types (anything else falls back to text COPY).
+_COPY_TYPES = {
+    "integer": "int4",
+    "bigint": "int8",
+    "smallint": "int2",
+    "varchar": "text",
+    "text": "text",
+    "date": "date",
+    "timestamp with time zone": "timestamptz",
+    "boolean": "bool",
+    "double precision": "float8",
+}
+
+
+def _copy_type(field: models.Field) -> str | None:
+    db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
+    return _COPY_TYPES.get((db_type or "").split("(")[0].strip().lower())
+
+
+def copy_rows(model: type[models.Model], columns: Sequence[str], values: list[tuple]) -> int:
+    """Insert tuples (in the order of `columns`, attnames) into `model`'s table.
+
+    Columns not named get the field's default, as Model() would give them; the primary key,
+    when not named, comes from the table's identity/autoincrement default.
+    """
+    if not values:
+        return 0
+    pk = model._meta.pk.attname
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    rest = [attname for attname in by_attname if attname not in columns and attname != pk]
+    fields = [by_attname[attname] for attname in (*columns, *rest)]
+    if rest:
+        suffix = tuple(by_attname[attname].get_default() for attname in rest)
+        values = [value + suffix for value in values]
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            types = [_copy_type(field) for field in fields]
+            binary = all(types)
+            statement = f"COPY {table} ({names}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+            with cursor.copy(statement) as copy:
+                if binary:
+                    copy.set_types(types)
+                for value in values:
+                    copy.write_row(value)
+        else:
+            prepare = [field.get_db_prep_save for field in fields]
+            prepared = [
+                tuple(
+                    None if item is None else prep(item, connection)
+                    for prep, item in zip(prepare, value, strict=True)
+                )
+                for value in values
+            ]
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", prepared)
+    return len(values)
+
+
+def ids_in(column: str, values: list) -> tuple[str, list]:
+    """SQL `column IN …` for a list: one array parameter on PostgreSQL, placeholders on SQLite."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def copy_history(
+    model: type[models.Model],
+    *,
+    where: str,
+    params: list[Any],
+    history_type: str,
+    user_id: int | None,
+    when: dt.datetime,
+    reason: str,
+) -> int:
+    """Write django-simple-history rows for `model`'s rows matching `where`, in one INSERT … SELECT
+    (what bulk_history_create does, without a round trip through Python)."""
+    history_model = model.history.model
+    extras = {
+        history_model._meta.pk.attname,
+        "history_date",
+        "history_change_reason",
+        "history_type",
+        "history_user_id",
+    }
+    source_columns = {field.attname: field.column for field in model._meta.concrete_fields}
+    tracked = [field for field in history_model._meta.concrete_fields if field.attname not in extras]
+    quote = connection.ops.quote_name
+    target = ", ".join(quote(field.column) for field in tracked)
+    selected = ", ".join(quote(source_columns[field.attname]) for field in tracked)
+    history_field = history_model._meta.get_field
+    statement = (
+        f"INSERT INTO {quote(history_model._meta.db_table)} ({target}, "
+        f"{quote(history_field('history_date').column)}, "
+        f"{quote(history_field('history_change_reason').column)}, "
+        f"{quote(history_field('history_type').column)}, "
+        f"{quote(history_field('history_user').column)}) "
+        f"SELECT {selected}, %s, %s, %s, %s FROM {quote(model._meta.db_table)} WHERE {where}"
+    )
+    when_value = history_field("history_date").get_db_prep_save(when, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [when_value, reason, history_type, user_id, *params])
+        return cursor.rowcount

@@ -1,0 +1,1080 @@
+"""What every event importer shares: reading the file, row errors, and the bulk loader.
+
+A format module (acled.py, ucdp.py) turns each CSV record into an `EventRecord` or a list of
+`RowError`s. `run_import` drives it: one ImportBatch per run, one transaction per run, records
+processed in chunks by `EventLoader`, which resolves places, actors and sources through
+in-memory caches (one query per chunk, never per row), compares every record with what is
+stored and writes only new and changed events, in bulk, with their history rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import math
+import re
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from tqdm import tqdm
+
+from actors.models import Actor
+from events.importers.bulk import copy_history, copy_rows, ids_in
+from events.models import (
+    Citation,
+    Event,
+    EventActor,
+    EventIdCounter,
+    ImportBatch,
+    Source,
+    Tombstone,
+    event_period,
+)
+from events.vocab import (
+    ActorRole,
+    GeoPrecision,
+    SourceScale,
+    Status,
+    disorder_type_for,
+    interaction_for,
+)
+from places.countries import country_by_name
+from places.models import Place, PlaceKind
+
+csv.field_size_limit(16 * 1024 * 1024)  # ACLED notes can be long; the default 128 KiB is not enough
+
+CHUNK_ROWS = 10_000  # records parsed, resolved and written together (memory stays flat)
+IN_CHUNK = 2_000  # values per SQL IN (...) list
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Event fields an import sets, in the order records and stored rows are compared.
+EVENT_FIELDS: tuple[str, ...] = (
+    "event_date",
+    "end_date",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "legacy_event_type",
+    "place_id",
+    "geo_precision",
+    "fatalities",
+    "civilian_targeting",
+    "notes",
+    "tags",
+    "source_scale",
+    "source_timestamp",
+)
+MAIN_ROLES = (ActorRole.ACTOR1, ActorRole.ACTOR2)
+# Columns of the rows an import writes, in the order the loader builds its tuples.
+DERIVED_FIELDS = ("disorder_type", "interaction", "period_start", "period_end")
+EVENT_INSERT_COLUMNS: tuple[str, ...] = (
+    *EVENT_FIELDS,
+    *DERIVED_FIELDS,
+    "event_id",
+    "status",
+    "source_hash",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+    "updated_by_id",
+    "import_batch_id",
+    "version",
+)
+ACTOR_COLUMNS = ("event_id", "actor_id", "role", "inter", "position")
+# Citation fields a format may fill (EventRecord.citation_fields) and their defaults.
+CITATION_EXTRA: dict[str, Any] = {
+    "url": "",
+    "quote": "",
+    "published_on": None,
+    "field": "",
+    "reported_fatalities": None,
+}
+CITATION_COLUMNS = ("event_id", "source_id", *CITATION_EXTRA)
+
+# Where a record's place sits: (ISO3, admin1, admin2, admin3, location); blanks are skipped levels.
+PlaceKey = tuple[str, str, str, str, str]
+_LEVEL_KINDS = (PlaceKind.ADMIN1, PlaceKind.ADMIN2, PlaceKind.ADMIN3, PlaceKind.LOCALITY)
+
+
+_PLACE_COLUMNS = (
+    "id",
+    "kind",
+    "country_code",
+    "admin1",
+    "admin2",
+    "admin3",
+    "name",
+    "path",
+    "depth",
+    "geo_precision",
+)
+
+
+def _deepest(key: PlaceKey) -> int:
+    """0 for a country, 1–3 for admin levels, 4 for a location: the last non-blank part."""
+    return max((index for index, part in enumerate(key) if index and part), default=0)
+
+
+def _parent_key(key: PlaceKey) -> PlaceKey:
+    """The key of the level above (a blank level in between is skipped)."""
+    parts = list(key)
+    parts[_deepest(key)] = ""
+    return tuple(parts)  # type: ignore[return-value]
+
+
+class HeaderError(Exception):
+    """The file as a whole cannot be read (missing column, not CSV, not UTF-8); nothing imported."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem with one record: its line in the file, the column, the value and why."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        shown = self.value if len(self.value) <= 60 else self.value[:57] + "…"
+        return f"row {self.row}, column {self.column} = {shown!r}: {self.reason}"
+
+
+@dataclass(slots=True)
+class EventRecord:
+    """One event as read from a file, before names are resolved to rows."""
+
+    line: int
+    event_id: str
+    event_date: dt.date
+    event_type: str
+    sub_event_type: str
+    legacy_event_type: str
+    country_code: str
+    country_name: str
+    place_key: PlaceKey
+    latitude: float | None
+    longitude: float | None
+    geo_precision: int | None
+    fatalities: int
+    time_precision: int = 1
+    end_date: dt.date | None = None
+    civilian_targeting: bool = False
+    notes: str = ""
+    tags: str = ""
+    source_scale: str = ""
+    source_timestamp: int | None = None
+    source_hash: int | None = None  # digest of the raw row (row_digest)
+    # (role, actor name, inter code or None, position)
+    actors: tuple[tuple[str, str, int | None, int], ...] = ()
+    # (source name, source scale for a new source or "")
+    sources: tuple[tuple[str, str], ...] = ()
+    # Extra fields for the citations this record creates (quote, url, published_on, …).
+    citation_fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ImportOutcome:
+    """What a run did, for the command's summary and the tests."""
+
+    batch: ImportBatch
+    errors: list[RowError]
+    elapsed: float
+    new_actors: int = 0
+    new_places: int = 0
+    new_sources: int = 0
+    left_alone: int = 0  # rows of retracted or deleted events, not applied
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.batch.rows / self.elapsed if self.elapsed else 0.0
+
+    def summary(self) -> str:
+        b = self.batch
+        verb = {"dry_run": "Dry run", "failed": "Failed", "committed": "Imported"}.get(b.state, b.state)
+        text = (
+            f"{verb}: {b.rows} rows from {b.file_name} — {b.created} created, {b.updated} updated, "
+            f"{b.unchanged} unchanged, {b.skipped} skipped with errors; {self.new_actors} new actors, "
+            f"{self.new_places} new places, {self.new_sources} new sources "
+            f"({self.elapsed:.1f} s, {self.rows_per_second:,.0f} rows/s; batch #{b.pk})."
+        )
+        if self.left_alone:
+            text += f" {self.left_alone} rows of retracted or deleted events were left alone."
+        if b.state == ImportBatch.State.DRY_RUN:
+            text += " Nothing was written."
+        elif b.state == ImportBatch.State.FAILED:
+            text += " Nothing was written (--strict and rows failed)."
+        return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def file_sha256_and_lines(path: Path) -> tuple[str, int]:
+    digest, lines = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            lines += block.count(b"\n")
+    return digest.hexdigest(), lines
+
+
+def read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The lower-cased header and an iterator of (line number where the record starts, fields).
+
+    UTF-8 with or without BOM, LF or CRLF, quoted multi-line fields; a leading unnamed index
+    column (pandas' `to_csv`) is dropped; blank lines are skipped.
+    """
+    handle = path.open("r", encoding="utf-8-sig", newline="")
+    reader = csv.reader(handle)
+    try:
+        header = next(reader)
+    except StopIteration:
+        handle.close()
+        raise HeaderError("The file is empty: no header row.") from None
+    except UnicodeDecodeError as exc:
+        handle.close()
+        raise HeaderError(f"The file is not UTF-8 text ({exc.reason} at byte {exc.start}).") from None
+    except csv.Error as exc:
+        handle.close()
+        raise HeaderError(f"The header row is not valid CSV: {exc}.") from None
+    columns = [name.strip().lower() for name in header]
+    drop_first = bool(columns) and (columns[0] == "" or columns[0].startswith("unnamed: 0"))
+    if drop_first:
+        columns = columns[1:]
+
+    def records() -> Iterator[tuple[int, list[str]]]:
+        start = reader.line_num + 1
+        try:
+            with handle:
+                for row in reader:
+                    if row:
+                        yield start, row[1:] if drop_first else row
+                    start = reader.line_num + 1
+        except UnicodeDecodeError as exc:
+            reason = f"The file is not UTF-8 text after line {reader.line_num} ({exc.reason})."
+            raise HeaderError(reason) from None
+        except csv.Error as exc:
+            raise HeaderError(f"Line {start}: not valid CSV ({exc}).") from None
+
+    return columns, records()
+
+
+# ---------------------------------------------------------------------------------------------
+# Field parsers shared by the formats; each raises ValueError with the reason.
+
+_DATE_FORMATS = ("%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%d-%b-%y", "%d/%m/%Y", "%Y/%m/%d")
+
+
+def parse_date(text: str, _cache: dict[str, dt.date] = {}) -> dt.date:  # noqa: B006 - a deliberate memo
+    """YYYY-MM-DD, "02 July 2016", "02-July-2016" (older ACLED files), "02-Jul-16"."""
+    try:
+        return _cache[text]
+    except KeyError:
+        pass
+    value = text.strip()
+    parsed = None
+    if len(value) == 10 and value[4] == "-":
+        try:
+            parsed = dt.date.fromisoformat(value)
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        for fmt in _DATE_FORMATS:
+            try:
+                parsed = dt.datetime.strptime(value, fmt).date()
+                break
+            except ValueError:
+                continue
+    if parsed is None:
+        raise ValueError("not a date (expected YYYY-MM-DD or “02 July 2016”)")
+    if parsed.year < 1900:
+        raise ValueError("a date before 1900")
+    if len(_cache) < 100_000:
+        _cache[text] = parsed
+    return parsed
+
+
+def parse_count(text: str, *, blank: int | None = 0) -> int | None:
+    """A whole number ≥ 0 ("3", "3.0"); blank gives `blank`."""
+    value = text.strip()
+    if not value:
+        return blank
+    try:
+        number = int(value)
+    except ValueError:
+        try:
+            as_float = float(value)
+        except ValueError:
+            raise ValueError("not a whole number") from None
+        if not as_float.is_integer():
+            raise ValueError("not a whole number") from None
+        number = int(as_float)
+    if number < 0:
+        raise ValueError("cannot be negative")
+    return number
+
+
+def parse_coordinate(text: str, *, limit: float) -> float:
+    value = text.strip()
+    if not value:
+        raise ValueError("is required")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not math.isfinite(number) or not -limit <= number <= limit:
+        raise ValueError(f"must be between -{limit:g} and {limit:g}")
+    return number
+
+
+def parse_code(text: str, *, allowed: Iterable[int], blank: int | None) -> int | None:
+    value = text.strip()
+    if not value:
+        return blank
+    try:
+        number = int(float(value))
+    except ValueError:
+        raise ValueError("not a number") from None
+    if number not in allowed:
+        raise ValueError(f"must be one of {', '.join(map(str, allowed))}")
+    return number
+
+
+def clean_text(text: str) -> str:
+    """Trim, unify line ends, and undo the export's formula escape (a leading ' before = + - @)."""
+    value = text.strip()
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_PREFIXES:
+        value = value[1:]
+    return value
+
+
+def split_names(text: str) -> list[str]:
+    """ "A; B" → ["A", "B"], dropping blanks and repeats (order kept)."""
+    names: list[str] = []
+    for part in text.split(";"):
+        name = clean_text(part)
+        if name and name not in names:
+            names.append(name)
+    return names
+
+
+def source_scales(names: list[str], scale: str) -> list[str]:
+    """Each source's own scale, when the row's source_scale says it (one source, or "A-B" for two)."""
+    valid = _SOURCE_SCALES
+    if len(names) == 1:
+        return [scale if scale in valid else ""]
+    parts = scale.split("-")
+    if len(parts) == len(names) and all(part in valid for part in parts):
+        return parts
+    return [""] * len(names)
+
+
+_SOURCE_SCALES = frozenset(SourceScale.values)
+_COUNTRY_SUFFIX = re.compile(r"\(([^()]+)\)\s*$")
+
+
+def actor_country(name: str) -> str:
+    """ACLED names many actors "Protesters (Syria)"; the bracket gives the actor's country."""
+    match = _COUNTRY_SUFFIX.search(name)
+    if match and (country := country_by_name(match.group(1))):
+        return country.iso3
+    return ""
+
+
+def in_chunks(values: Iterable, size: int | None = None) -> Iterator[list]:
+    """Values in lists small enough for one IN (...) (SQLite); PostgreSQL takes one array."""
+    size = size or (CHUNK_ROWS * 5 if connection.vendor == "postgresql" else IN_CHUNK)
+    chunk: list = []
+    for value in values:
+        chunk.append(value)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def any_of(values: list) -> list | RawSQL:
+    """The right side of an `__in` lookup; on PostgreSQL one array parameter, not N placeholders
+    (binding 20,000 parameters costs more than the query)."""
+    if connection.vendor != "postgresql" or not values:
+        return values
+    kind = "bigint" if isinstance(values[0], int) else "text"
+    return RawSQL(f"SELECT unnest(%s::{kind}[])", (values,))
+
+
+# ---------------------------------------------------------------------------------------------
+# The loader
+
+
+class EventLoader:
+    """Resolves records to places/actors/sources and writes new and changed events in bulk."""
+
+    def __init__(self, *, batch: ImportBatch, user, batch_size: int, change_reason: str) -> None:
+        self.batch = batch
+        self.user = user
+        self.batch_size = batch_size
+        self.change_reason = change_reason
+        self.now = timezone.now()
+        self.places: dict[PlaceKey, tuple[int, str, int, int]] = {}  # key -> (id, path, depth, geo_precision)
+        self.country_names: dict[str, str] = {}  # ISO3 -> name of its country place
+        self.actors: dict[str, tuple[int, int]] = {}  # name -> (id, kind)
+        self.sources: dict[str, int] = {}
+        self.created = self.updated = self.unchanged = self.left_alone = 0
+        self.new_actors = self.new_places = self.new_sources = 0
+        self.max_serials: dict[str, int] = {}
+
+    # -- entry point ---------------------------------------------------------------------------
+
+    def load(self, records: list[EventRecord], errors: list[RowError]) -> None:
+        records = self._resolve_actors(records, errors)
+        self._resolve_sources(records)
+        self._resolve_places(records)
+        self._write_events(records)
+
+    # -- actors --------------------------------------------------------------------------------
+
+    def _resolve_actors(self, records: list[EventRecord], errors: list[RowError]) -> list[EventRecord]:
+        names = {name for record in records for _, name, _, _ in record.actors}
+        missing = [name for name in names if name not in self.actors]
+        for chunk in in_chunks(missing):
+            for pk, name, kind in Actor.objects.filter(name__in=any_of(chunk)).values_list(
+                "id", "name", "kind"
+            ):
+                self.actors[name] = (pk, kind)
+        # A new actor takes the first inter code the file gives it (an associate, its side's).
+        kinds: dict[str, int] = {}
+        for record in records:
+            side = {role: inter for role, _, inter, _ in record.actors if role in MAIN_ROLES}
+            for role, name, inter, _ in record.actors:
+                if name in self.actors or name in kinds:
+                    continue
+                side_inter = side.get(
+                    ActorRole.ACTOR1 if role == ActorRole.ASSOC_ACTOR_1 else ActorRole.ACTOR2
+                )
+                kind = inter if role in MAIN_ROLES else side_inter
+                if kind:
+                    kinds[name] = kind
+        kept = []
+        for record in records:
+            unknown = [
+                (role, name)
+                for role, name, _, _ in record.actors
+                if name not in self.actors and name not in kinds
+            ]
+            if not unknown:
+                kept.append(record)
+                continue
+            for role, name in unknown:
+                column = "inter1" if role in (ActorRole.ACTOR1, ActorRole.ASSOC_ACTOR_1) else "inter2"
+                errors.append(
+                    RowError(
+                        record.line,
+                        column,
+                        "",
+                        f"the inter code is blank and {name!r} is a new actor; give its inter code (1–8)",
+                    )
+                )
+        new = [Actor(name=name, kind=kind, country=actor_country(name)) for name, kind in kinds.items()]
+        if new:
+            Actor.objects.bulk_create(new, batch_size=self.batch_size)
+            self._history(Actor, new)
+            for actor in new:
+                self.actors[actor.name] = (actor.pk, actor.kind)
+            self.new_actors += len(new)
+        return kept
+
+    # -- sources -------------------------------------------------------------------------------
+
+    def _resolve_sources(self, records: list[EventRecord]) -> None:
+        scales: dict[str, str] = {}
+        for record in records:
+            for name, scale in record.sources:
+                if name not in self.sources and not scales.get(name):
+                    scales[name] = scale
+        for chunk in in_chunks(list(scales)):
+            self.sources.update(Source.objects.filter(name__in=any_of(chunk)).values_list("name", "id"))
+        new = [Source(name=name, scale=scale) for name, scale in scales.items() if name not in self.sources]
+        if new:
+            Source.objects.bulk_create(new, batch_size=self.batch_size)
+            self._history(Source, new)
+            self.sources.update((source.name, source.pk) for source in new)
+            self.new_sources += len(new)
+
+    # -- places --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _place_key(kind: str, code: str, admin1: str, admin2: str, admin3: str, name: str) -> PlaceKey:
+        if kind == PlaceKind.COUNTRY:
+            return (code, "", "", "", "")
+        if kind in (PlaceKind.LOCALITY, PlaceKind.SITE):
+            return (code, admin1, admin2, admin3, name)
+        return (code, admin1, admin2, admin3, "")
+
+    def _resolve_places(self, records: list[EventRecord]) -> None:
+        wanted: dict[PlaceKey, EventRecord] = {}
+        for record in records:
+            if record.place_key not in self.places and record.place_key not in wanted:
+                wanted[record.place_key] = record
+        if not wanted:
+            return
+        # Every level above each wanted place, keyed the same way.
+        needed: dict[PlaceKey, EventRecord] = {}
+        for key, record in wanted.items():
+            code, a1, a2, a3, loc = key
+            levels = [(code, "", "", "", "")]
+            if a1:
+                levels.append((code, a1, "", "", ""))
+            if a2:
+                levels.append((code, a1, a2, "", ""))
+            if a3:
+                levels.append((code, a1, a2, a3, ""))
+            if loc:
+                levels.append(key)
+            for level in levels:
+                if level not in self.places:
+                    needed.setdefault(level, record)
+        self._load_places(needed)
+        missing = [key for key in needed if key not in self.places]
+        if missing:
+            self._create_places(missing, needed)
+
+    def _load_places(self, needed: dict[PlaceKey, EventRecord]) -> None:
+        codes = sorted({key[0] for key in needed})
+        names = {name for key in needed for name in key[1:] if name}
+        rows = list(
+            Place.objects.filter(kind=PlaceKind.COUNTRY, parent__isnull=True, country_code__in=codes)
+            .order_by("id")
+            .values_list(*_PLACE_COLUMNS)
+        )
+        for chunk in in_chunks(sorted(names)):
+            rows += (
+                Place.objects.filter(country_code__in=codes, name__in=any_of(chunk))
+                .exclude(kind=PlaceKind.COUNTRY)
+                .order_by("id")
+                .values_list(*_PLACE_COLUMNS)
+            )
+        # A locality wins over a site of the same name and labels; then the oldest place.
+        rows.sort(key=lambda row: (row[1] == PlaceKind.SITE, row[0]))
+        for pk, kind, code, a1, a2, a3, name, path, depth, geo_precision in rows:
+            key = self._place_key(kind, code, a1, a2, a3, name)
+            if key not in self.places:
+                self.places[key] = (pk, path, depth, geo_precision)
+                if kind == PlaceKind.COUNTRY:
+                    self.country_names[code] = name
+
+    def _create_places(self, missing: list[PlaceKey], needed: dict[PlaceKey, EventRecord]) -> None:
+        """Create missing places level by level; path, depth and labels set here, as save() would."""
+        for level in range(5):
+            keys = [key for key in missing if _deepest(key) == level]
+            if not keys:
+                continue
+            objs = []
+            for key in keys:
+                record = needed[key]
+                code, a1, a2, a3, _ = key
+                if level == 0:
+                    name = record.country_name or code
+                    objs.append(
+                        Place(name=name, kind=PlaceKind.COUNTRY, country_code=code, country_name=name)
+                    )
+                    continue
+                parent_id, _, parent_depth, _ = self.places[_parent_key(key)]
+                kind = _LEVEL_KINDS[level - 1]
+                place = Place(
+                    name=key[level],
+                    kind=kind,
+                    parent_id=parent_id,
+                    country_code=code,
+                    depth=parent_depth + 1,
+                    country_name=self.country_names.get(code, ""),
+                    admin1=a1,
+                    admin2=a2,
+                    admin3=a3,
+                )
+                if kind == PlaceKind.LOCALITY:
+                    place.latitude, place.longitude = record.latitude, record.longitude
+                    place.geo_precision = record.geo_precision or GeoPrecision.EXACT
+                objs.append(place)
+            Place.objects.bulk_create(objs, batch_size=self.batch_size)
+            for key, place in zip(keys, objs, strict=True):
+                parent_path = self.places[_parent_key(key)][1] if level else "/"
+                place.path = f"{parent_path}{place.pk}/"
+                self.places[key] = (place.pk, place.path, place.depth, place.geo_precision)
+                if level == 0:
+                    self.country_names[key[0]] = place.name
+            Place.objects.bulk_update(objs, ["path"], batch_size=self.batch_size)
+            self._history(Place, objs)
+            self.new_places += len(objs)
+
+    # -- events --------------------------------------------------------------------------------
+
+    def _desired(self, record: EventRecord) -> tuple[tuple, frozenset, frozenset, list[int]]:
+        place_id, _, _, place_precision = self.places[record.place_key]
+        values = (
+            record.event_date,
+            record.end_date,
+            record.time_precision,
+            record.event_type,
+            record.sub_event_type,
+            record.legacy_event_type,
+            place_id,
+            record.geo_precision or place_precision,
+            record.fatalities,
+            record.civilian_targeting,
+            record.notes,
+            record.tags,
+            record.source_scale,
+            record.source_timestamp,
+        )
+        main, assoc = set(), set()
+        for role, name, inter, position in record.actors:
+            actor_id, kind = self.actors[name]
+            if role in MAIN_ROLES:
+                main.add((role, position, actor_id, inter or kind))
+            else:
+                assoc.add((role, position, actor_id))
+        source_ids = [self.sources[name] for name, _ in record.sources]
+        return values, frozenset(main), frozenset(assoc), source_ids
+
+    def stored_digests(self, event_ids: list[str]) -> dict[str, int]:
+        """event_id -> source_hash of stored events among these ids."""
+        found: dict[str, int] = {}
+        for chunk in in_chunks(event_ids):
+            found.update(
+                Event.objects.filter(event_id__in=any_of(chunk), source_hash__isnull=False).values_list(
+                    "event_id", "source_hash"
+                )
+            )
+        return found
+
+    def _stored(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
+        stored: dict[str, dict[str, Any]] = {}
+        for chunk in in_chunks(event_ids):
+            for pk, event_id, status, *values in Event.objects.filter(event_id__in=any_of(chunk)).values_list(
+                "pk", "event_id", "status", *EVENT_FIELDS
+            ):
+                stored[event_id] = {
+                    "pk": pk,
+                    "status": status,
+                    "values": tuple(values),
+                    "main": set(),
+                    "assoc": set(),
+                    "sources": set(),
+                }
+        by_pk = {entry["pk"]: entry for entry in stored.values()}
+        for chunk in in_chunks(list(by_pk)):
+            for event_pk, role, position, actor_id, inter in EventActor.objects.filter(
+                event_id__in=any_of(chunk)
+            ).values_list("event_id", "role", "position", "actor_id", "inter"):
+                entry = by_pk[event_pk]
+                if role in MAIN_ROLES:
+                    entry["main"].add((role, position, actor_id, inter))
+                else:
+                    entry["assoc"].add((role, position, actor_id))
+            for event_pk, source_id in Citation.objects.filter(event_id__in=any_of(chunk)).values_list(
+                "event_id", "source_id"
+            ):
+                by_pk[event_pk]["sources"].add(source_id)
+        return stored
+
+    def _write_events(self, records: list[EventRecord]) -> None:
+        if not records:
+            return
+        event_ids = [record.event_id for record in records]
+        stored = self._stored(event_ids)
+        tombstoned: set[str] = set()
+        unseen = [event_id for event_id in event_ids if event_id not in stored]
+        for chunk in in_chunks(unseen):
+            tombstoned.update(
+                Tombstone.objects.filter(event_id__in=any_of(chunk)).values_list("event_id", flat=True)
+            )
+        new: list[tuple[EventRecord, tuple]] = []
+        changed: list[tuple[EventRecord, tuple, dict]] = []
+        for record in records:
+            desired = self._desired(record)
+            entry = stored.get(record.event_id)
+            if entry is None:
+                if record.event_id in tombstoned:
+                    self.unchanged += 1
+                    self.left_alone += 1
+                else:
+                    new.append((record, desired))
+                continue
+            values, main, assoc, source_ids = desired
+            stored_ts = entry["values"][-1]
+            if entry["status"] == Status.RETRACTED:
+                self.unchanged += 1
+                self.left_alone += 1
+            elif (
+                values == entry["values"]
+                and main == entry["main"]
+                and assoc == entry["assoc"]
+                and entry["sources"].issuperset(source_ids)
+            ) or (
+                record.source_timestamp is not None
+                and stored_ts is not None
+                and record.source_timestamp < stored_ts
+            ):
+                # Same content, or an older copy of an event already updated upstream.
+                self.unchanged += 1
+            else:
+                changed.append((record, desired, entry))
+        if new:
+            self._create_events(new)
+        if changed:
+            self._update_events(changed)
+
+    @staticmethod
+    def _derived(values: tuple, main: frozenset) -> tuple:
+        """(disorder_type, interaction, period_start, period_end) from a record's values, as
+        Event.derive and event_sync_interaction compute them."""
+        event_date, end_date, time_precision, event_type, sub_event_type = values[:5]
+        inters = {role: inter for role, _, _, inter in main}
+        return (
+            disorder_type_for(event_type, sub_event_type),
+            interaction_for(inters.get(ActorRole.ACTOR1), inters.get(ActorRole.ACTOR2)),
+            *event_period(event_date, time_precision, end_date),
+        )
+
+    def _actor_rows(self, event_pk: int, record: EventRecord) -> list[tuple]:
+        """(event_id, actor_id, role, inter, position) for each of the record's actors."""
+        rows = []
+        for role, name, inter, position in record.actors:
+            actor_id, kind = self.actors[name]
+            rows.append((event_pk, actor_id, role, (inter or kind) if role in MAIN_ROLES else kind, position))
+        return rows
+
+    @staticmethod
+    def _citation_rows(event_pk: int, record: EventRecord, source_ids: Iterable[int]) -> list[tuple]:
+        """(event_id, source_id, *CITATION_EXTRA) for each source."""
+        extra = record.citation_fields
+        tail = tuple(extra.get(name, default) for name, default in CITATION_EXTRA.items())
+        return [(event_pk, source_id, *tail) for source_id in source_ids]
+
+    def _copy_history(self, model, column: str, pks: list[int], history_type: str = "+") -> None:
+        for chunk in in_chunks(pks):
+            where, params = ids_in(column, chunk)
+            copy_history(
+                model,
+                where=where,
+                params=params,
+                history_type=history_type,
+                user_id=self.user.pk if self.user else None,
+                when=self.now,
+                reason=self.change_reason,
+            )
+
+    def _add_actors_and_citations(self, actor_rows: list[tuple], citation_rows: list[tuple]) -> None:
+        copy_rows(EventActor, ACTOR_COLUMNS, actor_rows)
+        copy_rows(Citation, CITATION_COLUMNS, citation_rows)
+
+    def _create_events(self, new: list[tuple[EventRecord, tuple]]) -> None:
+        user_id = self.user.pk if self.user else None
+        constant = (self.now, self.now, user_id, user_id, self.batch.pk, 1)
+        rows = []
+        for record, desired in new:
+            values, main, _, source_ids = desired
+            derived = self._derived(values, main)
+            # ACLED and UCDP data are published data; an event needs a citation to be public.
+            status = Status.PUBLISHED if source_ids else Status.DRAFT
+            rows.append((*values, *derived, record.event_id, status, record.source_hash, *constant))
+        copy_rows(Event, EVENT_INSERT_COLUMNS, rows)
+        pks: dict[str, int] = {}
+        for chunk in in_chunks([record.event_id for record, _ in new]):
+            pks.update(Event.objects.filter(event_id__in=any_of(chunk)).values_list("event_id", "pk"))
+        actor_rows, citation_rows = [], []
+        for record, desired in new:
+            pk = pks[record.event_id]
+            actor_rows += self._actor_rows(pk, record)
+            citation_rows += self._citation_rows(pk, record, desired[3])
+            self._note_serial(record.event_id)
+        self._add_actors_and_citations(actor_rows, citation_rows)
+        new_pks = list(pks.values())
+        self._copy_history(Event, "id", new_pks)
+        self._copy_history(EventActor, "event_id", new_pks)
+        self._copy_history(Citation, "event_id", new_pks)
+        self.created += len(rows)
+
+    def _update_events(self, changed: list[tuple[EventRecord, tuple, dict]]) -> None:
+        events = {}
+        for chunk in in_chunks([entry["pk"] for _, _, entry in changed]):
+            events.update(Event.objects.in_bulk(chunk))
+        objs, actor_rows, citation_rows = [], [], []
+        stale_actor_events: list[int] = []
+        stale_citations: list[int] = []
+        for record, desired, entry in changed:
+            event = events[entry["pk"]]
+            values, main, assoc, source_ids = desired
+            for name, value in zip(EVENT_FIELDS, values, strict=True):
+                setattr(event, name, value)
+            derived = self._derived(values, main)
+            for name, value in zip(DERIVED_FIELDS, derived, strict=True):
+                setattr(event, name, value)
+            event.updated_by = self.user
+            event.import_batch = self.batch
+            event.source_hash = record.source_hash
+            event.version += 1
+            event.updated_at = self.now
+            objs.append(event)
+            if main != entry["main"] or assoc != entry["assoc"]:
+                stale_actor_events.append(event.pk)
+                actor_rows += self._actor_rows(event.pk, record)
+            missing = [source_id for source_id in source_ids if source_id not in entry["sources"]]
+            citation_rows += self._citation_rows(event.pk, record, missing)
+            if gone := entry["sources"].difference(source_ids):
+                # Citations the importer made for sources the file no longer lists; a curator's
+                # citation (with a quote, url or field) stays.
+                stale_citations += Citation.objects.filter(
+                    event=event, source_id__in=gone, quote="", url="", field="", reported_fatalities=None
+                ).values_list("pk", flat=True)
+        update_fields = [
+            *EVENT_FIELDS,
+            *DERIVED_FIELDS,
+            "updated_by",
+            "import_batch",
+            "source_hash",
+            "version",
+            "updated_at",
+        ]
+        Event.objects.bulk_update(objs, update_fields, batch_size=self.batch_size)
+        self._history(Event, objs, update=True)
+        for chunk in in_chunks(stale_actor_events):
+            EventActor.objects.filter(event_id__in=chunk).delete()
+        for chunk in in_chunks(stale_citations):
+            Citation.objects.filter(pk__in=chunk).delete()
+        # Few rows change per run: model instances, so their history rows get their ids.
+        added_actors = [EventActor(**dict(zip(ACTOR_COLUMNS, row, strict=True))) for row in actor_rows]
+        added_citations = [Citation(**dict(zip(CITATION_COLUMNS, row, strict=True))) for row in citation_rows]
+        for model, added in ((EventActor, added_actors), (Citation, added_citations)):
+            model.objects.bulk_create(added, batch_size=self.batch_size)
+            self._history(model, added)
+        self.updated += len(objs)
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _history(self, model, objs: list, *, update: bool = False) -> None:
+        model.history.bulk_history_create(
+            objs,
+            batch_size=self.batch_size,
+            update=update,
+            default_user=self.user,
+            default_change_reason=self.change_reason,
+            default_date=self.now,
+        )
+
+    _SERIAL = re.compile(r"^([A-Z]{3})(\d{1,18})$")
+
+    def _note_serial(self, event_id: str) -> None:
+        match = self._SERIAL.match(event_id)
+        if match:
+            prefix, serial = match.group(1), int(match.group(2))
+            if serial > self.max_serials.get(prefix, 0):
+                self.max_serials[prefix] = serial
+
+    def advance_counters(self) -> None:
+        """Keep EventIdCounter ahead of the imported ACLED serials (SYR12345 → SYR ≥ 12345)."""
+        if not self.max_serials:
+            return
+        counters = EventIdCounter.objects.in_bulk(list(self.max_serials))
+        missing = [
+            EventIdCounter(prefix=prefix, last=serial)
+            for prefix, serial in self.max_serials.items()
+            if prefix not in counters
+        ]
+        behind = []
+        for prefix, counter in counters.items():
+            if counter.last < self.max_serials[prefix]:
+                counter.last = self.max_serials[prefix]
+                behind.append(counter)
+        EventIdCounter.objects.bulk_create(missing)
+        EventIdCounter.objects.bulk_update(behind, ["last"])
+
+
+# ---------------------------------------------------------------------------------------------
+# The run
+
+
+class RecordParser(Protocol):
+    """Reads one format: made from the header, turns (line, fields) into a record or errors."""
+
+    format: str  # ImportBatch.Format value
+    id_column: str  # the column holding the event id, for duplicate-id errors
+
+    def identify(self, fields: list[str]) -> tuple[str, int]:
+        """The row's event id and digest, cheaply, before any parsing (see row_digest)."""
+        ...
+
+    def __call__(self, line: int, fields: list[str]) -> EventRecord | list[RowError]: ...
+
+
+def row_digest(layout: str, fields: list[str]) -> int:
+    """A stable 64-bit digest of a raw row under a given column layout (signed, for a bigint)."""
+    text = layout + "\x1e" + "\x1f".join(fields)
+    digest = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class _Rollback(Exception):
+    """Raised inside the run's transaction to undo it (dry run, or --strict with errors)."""
+
+
+def run_import(
+    *,
+    path: Path | str,
+    make_parser: Callable[[list[str]], RecordParser],
+    default_format: str,
+    user=None,
+    dry_run: bool = False,
+    strict: bool = False,
+    batch_size: int = 1000,
+    progress: bool | None = None,
+    file_name: str | None = None,
+) -> ImportOutcome:
+    """Import one file in one transaction and record the run as an ImportBatch.
+
+    `make_parser(columns)` checks the header (raising HeaderError). A dry run, and a --strict
+    run with row errors, roll the transaction back: only the ImportBatch remains.
+    """
+    clock = _Clock()
+    path = Path(path)
+    sha256, lines = file_sha256_and_lines(path)
+    batch = ImportBatch(
+        created_by=user, file_name=file_name or path.name, sha256=sha256, format=default_format, errors=[]
+    )
+    try:
+        columns, records = read_csv(path)
+        parse = make_parser(columns)
+    except HeaderError as exc:
+        _finish(batch, ImportBatch.State.FAILED, 0, 0, [RowError(1, "", "", str(exc))], None)
+        raise
+    batch.format = parse.format
+    batch.save()
+    errors: list[RowError] = []
+    loader = EventLoader(
+        batch=batch,
+        user=user,
+        batch_size=batch_size,
+        change_reason=f"Imported from {batch.file_name} (import batch {batch.pk})",
+    )
+    rows = 0
+    bar = tqdm(
+        total=max(lines - 1, 0),
+        unit=" rows",
+        disable=None if progress is None else not progress,
+        leave=False,
+    )
+    try:
+        with bar, transaction.atomic():
+            _lock_imports()
+            seen: dict[str, int] = {}
+            raw: list[tuple[int, list[str]]] = []
+            for line_fields in records:
+                raw.append(line_fields)
+                if len(raw) >= CHUNK_ROWS:
+                    _load_chunk(raw, parse, loader, seen, errors)
+                    rows += len(raw)
+                    bar.update(len(raw))
+                    raw = []
+            _load_chunk(raw, parse, loader, seen, errors)
+            rows += len(raw)
+            bar.update(len(raw))
+            loader.advance_counters()
+            if dry_run or (strict and errors):
+                raise _Rollback
+    except _Rollback:
+        pass
+    except HeaderError as exc:
+        _finish(batch, ImportBatch.State.FAILED, rows, 0, [*errors, RowError(0, "", "", str(exc))], None)
+        raise
+    except Exception as exc:
+        _finish(batch, ImportBatch.State.FAILED, rows, 0, [*errors, RowError(0, "", "", repr(exc))], None)
+        raise
+    if dry_run:
+        state = ImportBatch.State.DRY_RUN
+    elif strict and errors:
+        state = ImportBatch.State.FAILED
+    else:
+        state = ImportBatch.State.COMMITTED
+    _finish(batch, state, rows, len({error.row for error in errors}), errors, loader)
+    return ImportOutcome(
+        batch=batch,
+        errors=errors,
+        elapsed=clock.elapsed(),
+        new_actors=loader.new_actors,
+        new_places=loader.new_places,
+        new_sources=loader.new_sources,
+        left_alone=loader.left_alone,
+    )
+
+
+def _load_chunk(
+    raw: list[tuple[int, list[str]]],
+    parse: RecordParser,
+    loader: EventLoader,
+    seen: dict[str, int],
+    errors: list[RowError],
+) -> None:
+    """Parse and load one chunk of raw rows; rows identical to the ones last imported are skipped
+    unparsed (their digest is stored on the event)."""
+    identities = [parse.identify(fields) for _, fields in raw]
+    stored = loader.stored_digests([event_id for event_id, _ in identities if event_id])
+    records: list[EventRecord] = []
+    for (line, fields), (event_id, digest) in zip(raw, identities, strict=True):
+        if event_id:
+            first = seen.setdefault(event_id, line)
+            if first != line:
+                reason = f"the same event id is already on row {first}"
+                errors.append(RowError(line, parse.id_column, event_id, reason))
+                continue
+            if stored.get(event_id) == digest:
+                loader.unchanged += 1
+                continue
+        result = parse(line, fields)
+        if isinstance(result, EventRecord):
+            result.source_hash = digest
+            records.append(result)
+        else:
+            errors.extend(result)
+    loader.load(records, errors)
+
+
+def _finish(batch, state, rows, skipped, errors, loader) -> None:
+    batch.state = state
+    batch.rows = rows
+    batch.skipped = skipped
+    if loader is not None:
+        batch.created, batch.updated, batch.unchanged = loader.created, loader.updated, loader.unchanged
+    batch.errors = [error.as_dict() for error in sorted(errors, key=lambda e: (e.row, e.column))]
+    batch.finished_at = timezone.now()
+    batch.save()
+
+
+def _lock_imports() -> None:
+    """Two imports at once would race to create the same actors and places: run them in turn."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(b"chronicle-import")])
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self._start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self._start
