@@ -3,7 +3,15 @@
 from django.db import models
 
 
-class EventType(models.TextChoices):
+class AcledTextChoices(models.TextChoices):
+    """Choices shown as ACLED spells them ("Non-state actor overtakes territory"), not title-cased names."""
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+class EventType(AcledTextChoices):
     BATTLES = "Battles"
     EXPLOSIONS = "Explosions/Remote violence"
     VIOLENCE_AGAINST_CIVILIANS = "Violence against civilians"
@@ -12,7 +20,7 @@ class EventType(models.TextChoices):
     STRATEGIC_DEVELOPMENTS = "Strategic developments"
 
 
-class SubEventType(models.TextChoices):
+class SubEventType(AcledTextChoices):
     ARMED_CLASH = "Armed clash"
     GOVERNMENT_REGAINS_TERRITORY = "Government regains territory"
     NON_STATE_ACTOR_OVERTAKES_TERRITORY = "Non-state actor overtakes territory"
@@ -40,7 +48,7 @@ class SubEventType(models.TextChoices):
     OTHER = "Other"
 
 
-class DisorderType(models.TextChoices):
+class DisorderType(AcledTextChoices):
     POLITICAL_VIOLENCE = "Political violence"
     DEMONSTRATIONS = "Demonstrations"
     POLITICAL_VIOLENCE_DEMONSTRATIONS = "Political violence; Demonstrations"
@@ -201,7 +209,7 @@ class SourceKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class SourceScale(models.TextChoices):
+class SourceScale(AcledTextChoices):
     LOCAL = "Local"
     SUBNATIONAL = "Subnational"
     NATIONAL = "National"
