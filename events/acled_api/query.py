@@ -109,7 +109,7 @@ def _inter_value(text: str, parameter: str) -> int:
         return 0
     try:
         return parse_inter(text)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise QueryError(parameter, f"{exc}; use 1–8 or a label such as 'State forces'.") from None
 
 
