@@ -184,8 +184,7 @@ class EventAdmin(SimpleHistoryAdmin):
             "What",
             {
                 "fields": [
-                    ("event_type", "sub_event_type"),
-                    "legacy_event_type",
+                    ("event_type", "sub_event_type", "legacy_event_type"),
                     ("disorder_type", "interaction"),
                     ("fatalities", "civilian_targeting"),
                 ]
@@ -205,6 +204,13 @@ class EventAdmin(SimpleHistoryAdmin):
                 ],
             },
         ),
+    ]
+    # A new event shows only what the curator codes; the rest is assigned or derived on save.
+    add_fieldsets = [
+        ("When", {"fields": [("event_date", "time_precision", "end_date")]}),
+        ("What", {"fields": [("event_type", "sub_event_type"), ("fatalities", "civilian_targeting")]}),
+        ("Where", {"fields": [("place", "geo_precision")]}),
+        ("Description", {"fields": ["notes", "tags", "source_scale"]}),
     ]
     actions = ["mark_reviewed", "publish", "retract"]
 
@@ -229,9 +235,11 @@ class EventAdmin(SimpleHistoryAdmin):
         return results, may_have_duplicates
 
     def get_fieldsets(self, request, obj=None):
-        # The version the form was loaded from travels with it, for the optimistic lock.
+        # New events get add_fieldsets; an edit carries the version it was loaded from (optimistic lock).
+        if obj is None:
+            return self.add_fieldsets
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or not self.has_change_permission(request, obj):
+        if not self.has_change_permission(request, obj):
             return fieldsets
         (name, options), *rest = fieldsets
         return [(name, {**options, "fields": [*options["fields"], "expected_version"]}), *rest]

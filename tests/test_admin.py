@@ -511,6 +511,42 @@ def test_filters_by_country_and_actor_kind(client, viewer):
     assert client.get(reverse(CHANGELIST), {"actor_kind": "nine"}).url.endswith("?e=1")
 
 
+def test_autocomplete_finds_actors_by_alias_places_sources_and_events(client, curator):
+    isis = ActorFactory(name="Islamic State (Syria)", aliases="Daesh")
+    palmyra = PlaceFactory(name="Palmyra")
+    observatory = SourceFactory(name="Syrian Observatory for Human Rights")
+    event = EventFactory(event_id="SYR42")
+    logged_in(client, curator)
+
+    def found(model_name, field_name, term):
+        params = {"app_label": "events", "model_name": model_name, "field_name": field_name, "term": term}
+        response = client.get(reverse("admin:autocomplete"), params)
+        assert response.status_code == 200
+        return [r["id"] for r in response.json()["results"]]
+
+    assert found("eventactor", "actor", "daesh") == [str(isis.pk)]
+    assert found("event", "place", "palmy") == [str(palmyra.pk)]
+    assert found("citation", "source", "observatory") == [str(observatory.pk)]
+    assert found("citation", "event", "syr42") == [str(event.pk)]
+
+
+def test_the_history_page_shows_who_changed_what(client, curator):
+    event = EventFactory(fatalities=3)
+    logged_in(client, curator)
+    data = form_data(client.get(change_url(event))) | {"fatalities": "8", "_save": "Save"}
+    assert client.post(change_url(event), data).status_code == 302
+
+    page = client.get(reverse("admin:events_event_history", args=[event.pk]))
+
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "curator" in text and "Fatalities" in text
+    first = event.history.earliest("history_date")
+    old = client.get(reverse("admin:events_event_simple_history", args=[event.pk, first.history_id]))
+    assert old.status_code == 200
+    assert 'value="Revert"' not in old.content.decode()  # a revert would skip the inlines and the lock
+
+
 # Query counts --------------------------------------------------------------------------------
 
 
