@@ -1,0 +1,194 @@
+"""The shapes exports write, declared once: Chronicle's columns and ACLED's.
+
+`CHRONICLE_COLUMNS` is the flat CSV, the XLSX Events sheet, the GeoJSON properties and the data
+package schema (types, descriptions and enum constraints from events.vocab). `acled_values`
+renders a row in ACLED's current column order (events.acled.ACLED_COLUMNS).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from operator import attrgetter
+from typing import Any
+
+from events.acled import ACLED_CIVILIAN_TARGETING, ACLED_COLUMNS
+from events.exports.query import ExportRow
+from events.vocab import (
+    DisorderType,
+    EventType,
+    GeoPrecision,
+    InterCode,
+    Status,
+    SubEventType,
+    TimePrecision,
+)
+from places.countries import COUNTRIES
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_formula(text: str) -> str:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe."""
+    return "'" + text if text and text[0] in FORMULA_PREFIXES else text
+
+
+@dataclass(frozen=True)
+class Column:
+    """One exported column: name, Frictionless type, description, how to read it from a row."""
+
+    name: str
+    type: str  # Frictionless Table Schema type: string, integer, number, boolean, date, datetime
+    description: str
+    get: Callable[[ExportRow], Any]
+    enum: tuple = ()
+    required: bool = False
+    minimum: int | None = None
+    width: int = 14  # XLSX column width (characters)
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_text(self) -> bool:
+        return self.type == "string"
+
+
+def _column(name: str, type_: str, description: str, *, attribute: str | None = None, **kwargs) -> Column:
+    return Column(name, type_, description, attrgetter(attribute or name), **kwargs)
+
+
+CHRONICLE_COLUMNS: tuple[Column, ...] = (
+    _column("event_id", "string", "Stable public id: ISO alpha-3 + serial (ACLED's event_id_cnty).",
+            required=True, width=12),
+    _column("event_date", "date", "The day the event happened (or the middle of its week/month).",
+            required=True, width=11),
+    _column("end_date", "date", "Last day, for events lasting several days.", width=11),
+    _column("time_precision", "integer", "How precisely the date is known: 1 day, 2 week, 3 month.",
+            enum=tuple(TimePrecision.values), width=8),
+    _column("event_type", "string", "ACLED event type.", enum=tuple(EventType.values), required=True,
+            width=24),
+    _column("sub_event_type", "string", "ACLED sub-event type (blank only for legacy types).",
+            enum=("", *SubEventType.values), width=28),
+    _column("legacy_event_type", "string", "The pre-2019 ACLED event type, when no sub-type follows.",
+            width=18),
+    _column("disorder_type", "string", "Derived from the event and sub-event type as ACLED's codebook does.",
+            enum=tuple(DisorderType.values), width=20),
+    _column("actor1", "string", "Actor 1.", width=30),
+    _column("assoc_actor_1", "string", "Actors associated with actor 1, separated by '; '.", width=24),
+    _column("inter1", "integer", "Actor 1's inter code in this event (1–8).", enum=tuple(InterCode.values),
+            width=7),
+    _column("actor2", "string", "Actor 2.", width=30),
+    _column("assoc_actor_2", "string", "Actors associated with actor 2, separated by '; '.", width=24),
+    _column("inter2", "integer", "Actor 2's inter code in this event (1–8).", enum=tuple(InterCode.values),
+            width=7),
+    _column("interaction", "integer", "Both inter codes, lower first (a lone actor: inter×10).", width=10),
+    _column("civilian_targeting", "boolean", "Civilians were the main or only target.", width=10),
+    _column("country_code", "string", "ISO 3166-1 alpha-3 code of the country.", width=8),
+    _column("country", "string", "Country.", width=16),
+    _column("admin1", "string", "First-level administrative division.", width=16),
+    _column("admin2", "string", "Second-level administrative division.", width=16),
+    _column("admin3", "string", "Third-level administrative division.", width=16),
+    _column("location", "string", "The event's place (its lowest level).", width=18),
+    _column("latitude", "number", "WGS84 latitude of the place.", width=10),
+    _column("longitude", "number", "WGS84 longitude of the place.", width=10),
+    _column("geo_precision", "integer", "1 exact place, 2 near it / part of a region, 3 region centroid.",
+            enum=tuple(GeoPrecision.values), width=8),
+    _column("fatalities", "integer", "Reported fatalities, as coded.", required=True, minimum=0, width=10),
+    _column("sources", "string", "The sources cited, separated by '; ' (one citation each).", width=30),
+    _column("source_scale", "string", "ACLED source scale.", width=14),
+    _column("notes", "string", "Description of the event.", width=60),
+    _column("tags", "string", "ACLED tags.", width=14),
+    _column("status", "string", "Workflow status.", enum=tuple(Status.values), width=10),
+    _column("created_at", "datetime", "When the event was first recorded (UTC).", width=19),
+    _column("updated_at", "datetime", "When the event last changed (UTC).", width=19),
+)  # fmt: skip
+CHRONICLE_COLUMN_NAMES = tuple(column.name for column in CHRONICLE_COLUMNS)
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+
+
+def chronicle_values(row: ExportRow, *, escape: bool) -> list:
+    """A row of Chronicle's CSV: dates ISO, booleans true/false, text escaped when asked."""
+    values = []
+    for column in CHRONICLE_COLUMNS:
+        value = column.get(row)
+        if column.is_text and escape and value:
+            value = escape_formula(value)
+        values.append(_csv_value(value))
+    return values
+
+
+_ACLED_TEXT = frozenset(
+    {
+        "actor1",
+        "assoc_actor_1",
+        "actor2",
+        "assoc_actor_2",
+        "country",
+        "admin1",
+        "admin2",
+        "admin3",
+        "location",
+        "source",
+        "source_scale",
+        "notes",
+        "tags",
+    }
+)
+_ACLED_INDEX = {name: position for position, name in enumerate(ACLED_COLUMNS)}
+_ACLED_TEXT_POSITIONS = tuple(_ACLED_INDEX[name] for name in ACLED_COLUMNS if name in _ACLED_TEXT)
+
+
+def acled_values(row: ExportRow, *, escape: bool) -> list:
+    """A row in ACLED's current column order and value conventions (inter codes as numbers, 0 for
+    no actor; `timestamp` = updated_at in Unix seconds; region and iso from the country)."""
+    country = COUNTRIES.get(row.country_code)
+    values = [
+        row.event_id,
+        row.event_date.isoformat(),
+        row.event_date.year,
+        row.time_precision,
+        row.disorder_type,
+        row.event_type,
+        row.sub_event_type,
+        row.actor1,
+        row.assoc_actor_1,
+        row.inter1 or 0,
+        row.actor2,
+        row.assoc_actor_2,
+        row.inter2 or 0,
+        row.interaction if row.interaction is not None else 0,
+        ACLED_CIVILIAN_TARGETING if row.civilian_targeting else "",
+        country.numeric if country else "",
+        country.region if country else "",
+        row.country,
+        row.admin1,
+        row.admin2,
+        row.admin3,
+        row.location,
+        "" if row.latitude is None else row.latitude,
+        "" if row.longitude is None else row.longitude,
+        row.geo_precision or "",
+        row.sources,
+        row.source_scale,
+        row.notes,
+        row.fatalities,
+        row.tags,
+        row.timestamp,
+    ]
+    if escape:
+        for position in _ACLED_TEXT_POSITIONS:
+            value = values[position]
+            if value and value[0] in FORMULA_PREFIXES:
+                values[position] = "'" + value
+    return values

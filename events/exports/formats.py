@@ -1,0 +1,68 @@
+"""The export formats by name, and the two ways out: to a path, or streamed over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db.models import QuerySet
+
+from events.exports.datapackage import write_datapackage
+from events.exports.geojson import geojson_chunks
+from events.exports.tabular import csv_chunks
+from events.exports.xlsx import write_xlsx
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    extension: str
+    content_type: str
+    chunks: Callable[..., Iterator[str]] | None = None  # text formats stream
+    escapes: bool = False  # honours escape / --no-escape-formulas
+
+
+FORMATS: dict[str, ExportFormat] = {
+    "csv": ExportFormat(
+        "csv", ".csv", "text/csv; charset=utf-8", lambda qs, escape: csv_chunks(qs, escape=escape), True
+    ),
+    "acled": ExportFormat(
+        "acled",
+        ".acled.csv",
+        "text/csv; charset=utf-8",
+        lambda qs, escape: csv_chunks(qs, flavour="acled", escape=escape),
+        True,
+    ),
+    "geojson": ExportFormat(
+        "geojson", ".geojson", "application/geo+json", lambda qs, escape: geojson_chunks(qs)
+    ),
+    "xlsx": ExportFormat(
+        "xlsx", ".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ),
+    "datapackage": ExportFormat("datapackage", "", "application/zip", escapes=True),
+}
+
+
+def stream_export(fmt: str, queryset: QuerySet, *, escape: bool = True) -> Iterator[str]:
+    """The export as text pieces (csv, acled, geojson)."""
+    return FORMATS[fmt].chunks(queryset, escape)
+
+
+def write_export(fmt: str, queryset: QuerySet, output: str | Path, *, escape: bool = True) -> int | None:
+    """Write the export to `output` (a file; for datapackage a directory or .zip). Returns the
+    number of events when the format counts them."""
+    output = Path(output)
+    if fmt == "xlsx":
+        return write_xlsx(str(output), queryset)
+    if fmt == "datapackage":
+        return write_datapackage(output, queryset, escape=escape)
+    stats: dict = {}
+    if fmt in ("csv", "acled"):
+        chunks = csv_chunks(queryset, flavour=fmt, escape=escape, stats=stats)
+    else:
+        chunks = stream_export(fmt, queryset, escape=escape)
+    with output.open("w", encoding="utf-8", newline="") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+    return stats.get("rows")

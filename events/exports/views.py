@@ -1,0 +1,71 @@
+"""HTTP exports under /api/v1/exports/: the same filters as the API, streamed.
+
+Anonymous callers (and users without the view permission) get published events only. CSV,
+ACLED CSV and GeoJSON stream from a server-side cursor (StreamingHttpResponse); the XLSX report
+is written in constant memory to a temporary file and sent from there.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.views import APIView
+
+from events.api.exceptions import ParameterError
+from events.api.filters import EventFilter
+from events.exports.formats import FORMATS, stream_export
+from events.exports.query import export_queryset
+from events.exports.xlsx import write_xlsx
+
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _escape_parameter(request) -> bool:
+    value = request.query_params.get("escape", "1").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ParameterError({"escape": ["Enter 1 (escape formulas, the default) or 0."]})
+
+
+class EventExportView(APIView):
+    """GET the events you may see, filtered like /api/v1/events/, as a file."""
+
+    permission_classes = [AllowAny]
+    fmt = "csv"
+    filterset_class = EventFilter  # for the schema
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "escape",
+                OpenApiTypes.STR,
+                description="1 (default): text cells starting with = + - @ get a leading apostrophe; "
+                "0: raw values, for machine pipelines.",
+            )
+        ],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request, *args, **kwargs):
+        escape = _escape_parameter(request)
+        queryset = export_queryset(user=request.user, params=request.query_params)
+        export = FORMATS[self.fmt]
+        filename = f"chronicle-events-{timezone.now():%Y%m%d-%H%M}{export.extension}"
+        if self.fmt == "xlsx":
+            handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
+            write_xlsx(handle, queryset)
+            handle.seek(0)
+            return FileResponse(
+                handle, as_attachment=True, filename=filename, content_type=export.content_type
+            )
+        response = StreamingHttpResponse(
+            stream_export(self.fmt, queryset, escape=escape), content_type=export.content_type
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
