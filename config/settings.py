@@ -191,6 +191,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "events.api.schema.event_members_are_optional",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "InterCodeEnum": "events.vocab.InterCode",
         "PlaceKindEnum": "places.models.PlaceKind",

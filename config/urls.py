@@ -17,6 +17,13 @@ urlpatterns = [
     path("api/v1/", include("events.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
+    path(
+        "api/redoc/",
+        SpectacularRedocView.as_view(url_name="schema", template_name="events/api_redoc.html"),
+        name="api-redoc",
+    ),
     path("api/", include("events.acled_api.urls")),  # ACLED-compatible: /api/acled/read, …
 ]
+
+# JSON 404s under /api/ (DEBUG off); Django's own page elsewhere.
+handler404 = "events.api.views.api_not_found"

@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from actors.models import Actor
-from events.models import Event, Source
+from events.models import Event, Source, Tombstone
 from events.services import event_create
 from events.vocab import ActorRole, EventType, InterCode, Status, SubEventType, TimePrecision
 from places.models import Place, PlaceKind
@@ -169,3 +169,26 @@ def build_world() -> World:
         updated_at=dt.datetime(2024, 4, 1, tzinfo=UTC),
     )
     return w
+
+
+def build_small_world() -> Event:
+    """One published event with its place, actors and citation, and one tombstone (for fuzzing)."""
+    syria = _place("Syria", PlaceKind.COUNTRY, country_code="SYR")
+    town = _place("Palmyra", PlaceKind.LOCALITY, syria, latitude=34.55, longitude=38.27)
+    army = Actor.objects.create(name="Military Forces of Syria (2000-2024)", kind=InterCode.STATE_FORCES)
+    rebels = Actor.objects.create(name="Islamic State (Syria)", kind=InterCode.REBEL_GROUP, aliases="ISIS")
+    source = Source.objects.create(name="Reuters", kind="news_agency")
+    Tombstone.objects.create(
+        event_id="SYR999", removed_at=dt.datetime(2024, 1, 1, tzinfo=UTC), reason="error"
+    )
+    return _event(
+        event_date=dt.date(2015, 5, 20),
+        time_precision=TimePrecision.WEEK,
+        event_type=EventType.BATTLES,
+        sub_event_type=SubEventType.NON_STATE_ACTOR_OVERTAKES_TERRITORY,
+        place=town,
+        fatalities=12,
+        notes="Islamic State took Palmyra.",
+        actors=[(army, ActorRole.ACTOR1), (rebels, ActorRole.ACTOR2)],
+        citations=[{"source": source, "url": "https://example.org/p", "quote": "IS took the town."}],
+    )

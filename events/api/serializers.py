@@ -13,7 +13,7 @@ from rest_framework import serializers
 from actors.models import Actor
 from events.api.filters import MAX_ID, MAX_INT, resolve_country
 from events.models import Event, Source, Tombstone
-from events.vocab import ActorRole, CitationField, InterCode, RetractionReason
+from events.vocab import ActorRole, CitationField, InterCode, RetractionReason, SubEventType
 from places.models import Place, PlaceKind
 
 # ---------------------------------------------------------------------------------------------
@@ -191,6 +191,11 @@ class EventSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
 
     actors = EventActorSerializer(source="event_actors", many=True, read_only=True)
     place = EventPlaceSerializer(read_only=True)
+    # Blank for legacy ACLED types without a sub-type, and for events never retracted.
+    sub_event_type = serializers.ChoiceField(choices=SubEventType.choices, allow_blank=True, read_only=True)
+    retraction_reason = serializers.ChoiceField(
+        choices=RetractionReason.choices, allow_blank=True, read_only=True
+    )
     citations = CitationSerializer(many=True, read_only=True)
 
     class Meta:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
@@ -283,3 +285,11 @@ class SourceViewSet(ChronicleAPIMixin, viewsets.ModelViewSet):
     filterset_class = SourceFilter
     pagination_class = PageNumberPagination
     lookup_value_regex = ID_PATTERN
+
+
+def api_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for URLs nothing matches: the API's JSON error shape under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        message = f"No such URL: {request.path}"
+        return JsonResponse({"detail": message, "errors": [{"message": message}]}, status=404)
+    return defaults.page_not_found(request, exception)
