@@ -6,6 +6,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_EVENTS ?= 1000000
 
 .PHONY: setup run test lint format migrate seed serve bench clean
 
@@ -50,6 +51,13 @@ lint: setup
 format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# Benchmarks (docs/benchmarks.md) need PostgreSQL; `make bench BENCH_EVENTS=100000` for a quick run.
+bench: setup
+	@case "$$DATABASE_URL" in postgres://*|postgresql://*|pgsql://*) ;; \
+	  *) echo "make bench needs PostgreSQL: DATABASE_URL=postgres://user@host:5432/db make bench" >&2; exit 2;; \
+	esac
+	BENCH_EVENTS=$(BENCH_EVENTS) $(PY) bench/run.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache

@@ -30,6 +30,7 @@ class DemoSummary:
     analyze_seconds: float = 0.0
     write_seconds: dict[str, float] = field(default_factory=dict)
     indexes_rebuilt: bool = False
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -241,6 +242,7 @@ def demo_seed(
             # queue of pending checks, and no pending ones when the bulk load drops keys.
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        mark = time.perf_counter()
         world = World(rng)
         world.build()
         for model, columns, rows, name in (
@@ -253,6 +255,7 @@ def demo_seed(
             # JSON needs Django's adapter; the other rows hold plain values psycopg writes as they are.
             Table(model, columns, prep=model is ImportBatch).write(rows)
             summary.counts[name] = len(rows)
+        summary.phase_seconds["reference data"] = time.perf_counter() - mark
 
         maker = EventMaker(
             rng,
@@ -273,9 +276,16 @@ def demo_seed(
             else nullcontext()
         )
         with loading:
+            mark = time.perf_counter()
             _write_events(maker, events=events, batch_size=batch_size, summary=summary, progress=progress)
+            summary.phase_seconds["events (generate and write)"] = time.perf_counter() - mark
+            mark = time.perf_counter()
         summary.indexes_rebuilt = bool(postgres and rebuild_indexes)
+        if summary.indexes_rebuilt:
+            summary.phase_seconds["indexes and foreign keys rebuilt"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         _finish(maker.serials, [row[0] for row in world.batch_rows])
+        summary.phase_seconds["counters, batch counts, sequences"] = time.perf_counter() - mark
     summary.seconds = time.perf_counter() - started
     if postgres:
         analyzed = time.perf_counter()
@@ -288,6 +298,19 @@ def demo_seed(
     return summary
 
 
+def _make_batch(maker: EventMaker, n: int) -> tuple[list, list, list, list]:
+    """n events and their event actors, citations and tombstones, as rows."""
+    events, event_actors, citations, tombstones = [], [], [], []
+    for _ in range(n):
+        event, actors, cites, tombstone = maker.make()
+        events.append(event)
+        event_actors += actors
+        citations += cites
+        if tombstone:
+            tombstones.append(tombstone)
+    return events, event_actors, citations, tombstones
+
+
 def _write_events(maker: EventMaker, *, events: int, batch_size: int, summary: DemoSummary, progress) -> None:
     tables = {
         "events": Table(Event, EVENT_COLUMNS, prep=False),
@@ -295,21 +318,10 @@ def _write_events(maker: EventMaker, *, events: int, batch_size: int, summary: D
         "citations": Table(Citation, CITATION_COLUMNS, prep=False),
         "tombstones": Table(Tombstone, TOMBSTONE_COLUMNS, prep=False),
     }
-    made = 0
-    while made < events:
-        n = min(batch_size, events - made)
-        batch: dict[str, list] = {name: [] for name in tables}
-        rows, event_actors, citations, tombstones = (batch[name] for name in tables)
-        for _ in range(n):
-            event, actors, cites, tombstone = maker.make()
-            rows.append(event)
-            event_actors += actors
-            citations += cites
-            if tombstone:
-                tombstones.append(tombstone)
-        for name, table in tables.items():
-            table.write(batch[name])
-        made += n
+    for start in range(0, events, batch_size):
+        n = min(batch_size, events - start)
+        for table, rows in zip(tables.values(), _make_batch(maker, n), strict=True):
+            table.write(rows)
         if progress:
             progress(n)
     for name, table in tables.items():

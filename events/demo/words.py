@@ -104,14 +104,6 @@ COUNTRIES: tuple[tuple[str, float, float, float, int, str], ...] = (
     ("BOL", -16.3, -63.6, 4.0, 1, "latin"),
 )
 
-# Where ACLED's short country name differs from pycountry's.
-ACLED_COUNTRY_NAMES = {
-    "PSE": "Palestine",
-    "RUS": "Russia",
-    "COD": "Democratic Republic of Congo",
-    "TUR": "Turkey",
-}
-
 # (prefixes, first syllables, second syllables, endings) per naming style; "" = none.
 NAME_STYLES: dict[str, tuple[tuple[str, ...], ...]] = {
     "arabic": (

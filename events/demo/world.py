@@ -7,11 +7,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
-import pycountry
-
 from actors.models import Actor, ActorRelation
 from events.demo.words import (
-    ACLED_COUNTRY_NAMES,
     COUNTRIES,
     IDENTITY_PATTERNS,
     INTERNATIONAL_SOURCES,
@@ -24,6 +21,7 @@ from events.demo.words import (
 )
 from events.models import ImportBatch, Source
 from events.vocab import ActorRelationKind, GeoPrecision
+from places.countries import country_by_iso3
 from places.models import Place, PlaceKind
 
 DEMO_FIRST_DAY = dt.date(1997, 1, 1)
@@ -107,10 +105,7 @@ def _slug(text: str) -> str:
 
 
 def _country_name(code: str) -> str:
-    if code in ACLED_COUNTRY_NAMES:
-        return ACLED_COUNTRY_NAMES[code]
-    country = pycountry.countries.get(alpha_3=code)
-    return getattr(country, "common_name", None) or country.name
+    return country_by_iso3(code).name
 
 
 class World:

@@ -72,3 +72,8 @@ class Command(BaseCommand):
         )
         if summary.analyze_seconds:
             self.stdout.write(f"VACUUM/ANALYZE took {summary.analyze_seconds:.1f} s more.")
+        if verbosity >= 2:
+            for phase, seconds in summary.phase_seconds.items():
+                self.stdout.write(f"  {phase}: {seconds:.1f} s")
+            for table, seconds in summary.write_seconds.items():
+                self.stdout.write(f"  writing {table}: {seconds:.1f} s")

@@ -1,0 +1,1 @@
+"""Benchmark scenarios: every module here is imported by bench/run.py; see bench/harness.py."""
