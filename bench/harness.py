@@ -21,6 +21,7 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,6 +306,7 @@ def main() -> int:
         return 2
     # Production-like request handling: no debug pages, no query log growing in memory.
     settings.DEBUG = False
+    warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
     call_command("migrate", verbosity=0)
     bench = Bench(
         events=0,
