@@ -652,3 +652,15 @@ def test_summaries_take_a_constant_number_of_queries(world, django_assert_max_nu
     for endpoint in ("actor", "actortype", "country", "region", "deleted"):
         with django_assert_max_num_queries(4):
             body(Client().get(f"/api/{endpoint}/read"))
+
+
+def test_rows_are_read_while_the_body_streams_not_before(world):
+    row_query = '"events_event"."notes"'
+    with CaptureQueriesContext(connection) as answering:
+        response = Client().get(f"{URL}?limit=0")
+    assert response.streaming
+    assert not any(row_query in query["sql"] for query in answering.captured_queries)
+    with CaptureQueriesContext(connection) as streaming:
+        payload = json.loads(body(response))
+    assert any(row_query in query["sql"] for query in streaming.captured_queries)
+    assert payload["count"] == 4
