@@ -10,7 +10,9 @@ import re
 import pytest
 import schemathesis
 from django.contrib.staticfiles import finders
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.test import Client
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
@@ -48,7 +50,16 @@ def fast_and_unthrottled(settings):
 
 @pytest.fixture
 def world(db):
-    return build_small_world()
+    """Data for the fuzzed requests, which call the WSGI application directly.
+
+    Like Django's test client, keep the request signals from closing the database connection, which
+    would end the test's transaction on PostgreSQL.
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield build_small_world()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
@@ -63,13 +74,17 @@ CONFIG = schemathesis.config.SchemathesisConfig.from_dict(
 schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application(), config=CONFIG)
 
 
-@schema.include(method="GET").parametrize()
+# The export endpoints (/api/v1/exports/) belong to the import/export work and are tested there.
+OWN = schema.exclude(path_regex="^/api/v1/exports/")
+
+
+@OWN.include(method="GET").parametrize()
 @FUZZ
 def test_every_read_operation_conforms_for_anonymous_callers(case, world):
     case.call_and_validate(checks=CHECKS)
 
 
-@schema.include(path_regex="^/api/v1/").parametrize()
+@OWN.include(path_regex="^/api/v1/").parametrize()
 @settings(FUZZ, max_examples=6)
 def test_every_operation_conforms_for_a_curator(case, world, curator_token):
     case.call_and_validate(headers={"Authorization": f"Token {curator_token}"}, checks=CHECKS)

@@ -4,7 +4,8 @@ from drf_spectacular import openapi
 
 from events.api.serializers import ErrorSerializer
 
-READ_ERRORS = ["400", "401", "403", "404", "429"]
+# 503: config.middleware answers it, in the same shape, when the database is unreachable.
+READ_ERRORS = ["400", "401", "403", "404", "429", "503"]
 WRITE_ERRORS = [*READ_ERRORS, "409", "412", "415"]
 
 

@@ -6,6 +6,7 @@ name and hand validated data to events.services.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -48,16 +49,18 @@ class FullCleanModelSerializer(serializers.ModelSerializer):
     """Runs the model's full_clean() (constraints, clean()) before saving reference data."""
 
     def create(self, validated_data):
-        instance = self.Meta.model(**validated_data)
-        instance.full_clean()
-        instance.save()
-        return instance
+        return self._save(self.Meta.model(**validated_data))
 
     def update(self, instance, validated_data):
         for name, value in validated_data.items():
             setattr(instance, name, value)
-        instance.full_clean()
-        instance.save()
+        return self._save(instance)
+
+    def _save(self, instance):
+        # A savepoint: a constraint that full_clean() cannot see (a race) fails alone, as a 409.
+        with transaction.atomic():
+            instance.full_clean()
+            instance.save()
         return instance
 
 
