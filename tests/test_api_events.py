@@ -3,7 +3,10 @@ tombstones, writes through the services, optimistic locking and error shapes."""
 
 import base64
 import datetime as dt
+import re
+from pathlib import Path
 
+import pandas as pd
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -515,3 +518,21 @@ def test_anonymous_callers_are_throttled_with_429_and_the_error_shape(world, vie
     assert "Retry-After" in response
     assert client_for(viewer).get(URL).status_code == 200
     cache.clear()
+
+
+# --- the documented recipe ---------------------------------------------------------------------
+
+
+def test_the_documented_url_pulls_every_published_syrian_battle_of_2015_into_a_dataframe(world, viewer):
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    url = re.search(r"curl '\S+?(/api/v1/events/\?country=SYR[^']+)'", guide).group(1)
+    client, rows = client_for(viewer), []
+    while url:
+        page = client.get(url).json()
+        rows += page["results"]
+        url = page["next"]
+    events = pd.json_normalize(rows, sep="_")
+    assert set(events["event_id"]) == world.ids("battle", "regain")
+    assert set(events["place_country_code"]) == {"SYR"}
+    actors = pd.json_normalize(rows, record_path="actors", meta=["event_id"], record_prefix="actor_")
+    assert len(actors) == 4
