@@ -8,7 +8,7 @@ one is an ACLED-style 4xx and never a broken stream; rows are streamed in consta
 from __future__ import annotations
 
 import csv
-import datetime as dt
+import io
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -70,12 +70,10 @@ class Answer:
 
 
 def _text(value) -> str:
-    """A value as ACLED writes it in JSON and CSV: text throughout."""
-    if value is None:
-        return ""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
+    """A value as ACLED writes it in JSON: text throughout (dates as YYYY-MM-DD, blanks as "")."""
+    if value.__class__ is str:
+        return value
+    return "" if value is None else str(value)  # str() of a date is its ISO form
 
 
 def _hours_since_last_update(events: QuerySet) -> int:
@@ -148,18 +146,17 @@ def _json_body(head: dict, rows: Iterable[dict], columns: tuple[str, ...]) -> It
     yield "]}"
 
 
-class _Echo:
-    """A file-like object whose write() returns what it is given (csv.writer into a stream)."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def _csv_body(rows: Iterable[dict], columns: tuple[str, ...]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(columns)
+    # csv writes None as "" and a date as YYYY-MM-DD, as ACLED's CSV has them.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    yield buffer.getvalue()
     for batch in _batches(rows):
-        yield "".join(writer.writerow([_text(row[column]) for column in columns]) for row in batch)
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerows([row[column] for column in columns] for row in batch)
+        yield buffer.getvalue()
 
 
 def _batches(rows: Iterable[dict]) -> Iterator[list[dict]]:
