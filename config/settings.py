@@ -4,6 +4,7 @@ Development defaults are safe and need nothing set (SQLite file, DEBUG on).
 Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (see .env.example).
 """
 
+import json
 import os
 from pathlib import Path
 
@@ -225,4 +226,27 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+
+# Background exports (config/celery.py, events/exports/jobs.py, docs/scaling.md). With a broker
+# configured, XLSX reports, data packages and exports over EXPORT_INLINE_MAX_ROWS events run on a
+# Celery worker (`make worker`); without one they run inline, so `make run` needs no Redis.
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL") or os.environ.get("REDIS_URL") or None
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND") or os.environ.get("REDIS_URL") or None
+CELERY_TASK_IGNORE_RESULT = True  # an ExportJob row holds the state, progress and file
+CELERY_TASK_ACKS_LATE = True  # a worker lost mid-export leaves the message for another one
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # exports are long: one at a time per worker process
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+EXPORTS_QUEUE = os.environ.get("EXPORTS_QUEUE", "exports")
+EXPORT_INLINE_MAX_ROWS = int(os.environ.get("EXPORT_INLINE_MAX_ROWS", "100000"))
+EXPORT_PROGRESS_EVERY = int(os.environ.get("EXPORT_PROGRESS_EVERY", "10000"))  # rows between saves
+EXPORT_JOBS_MAX_ACTIVE = int(os.environ.get("EXPORT_JOBS_MAX_ACTIVE", "3"))  # queued or running, per user
+# Export files go through Django's storage API, never a local path: the storage alias below
+# (under STORAGES) is the local media directory by default and S3 or similar on several nodes
+# (EXPORTS_STORAGE_BACKEND=storages.backends.s3.S3Storage, EXPORTS_STORAGE_OPTIONS='{"bucket_name": …}').
+EXPORTS_STORAGE = os.environ.get("EXPORTS_STORAGE", "exports")
+STORAGES["exports"] = {
+    "BACKEND": os.environ.get("EXPORTS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+    "OPTIONS": json.loads(os.environ.get("EXPORTS_STORAGE_OPTIONS", "{}")),
 }

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -412,3 +413,52 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} removed {self.removed_at:%Y-%m-%d}"
+
+
+def exports_storage():
+    """The storage export files land in (settings.EXPORTS_STORAGE, an alias under STORAGES)."""
+    return storages[settings.EXPORTS_STORAGE]
+
+
+def export_format_choices() -> list[tuple[str, str]]:
+    """The export formats (events.exports.FORMATS, declared there once)."""
+    from events.exports.formats import FORMATS
+
+    return [(name, f"{name} ({export.extension or '.zip'})") for name, export in FORMATS.items()]
+
+
+class ExportJob(models.Model):
+    """An export run in the background (or inline without a broker): its filters, progress and file.
+
+    Only its creator, or a superuser, may see it or download its file.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    format = models.CharField(max_length=20, choices=export_format_choices)
+    params = models.JSONField(
+        "filters", default=dict, blank=True, help_text="The API's event filters, by parameter name."
+    )
+    escape = models.BooleanField(
+        "escape formulas", default=True, help_text="Prefix text cells starting with = + - @ with '."
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_done = models.PositiveBigIntegerField(default=0)
+    rows_total = models.PositiveBigIntegerField(null=True, blank=True)
+    file = models.FileField(storage=exports_storage, upload_to="exports/%Y/%m/", max_length=500, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_by", "state"], name="exportjob_owner_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.format} export #{self.pk} ({self.get_state_display()})"
