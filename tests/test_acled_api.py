@@ -352,7 +352,7 @@ def test_other_methods_and_data_chronicle_lacks_answer_acled_style(world):
 
 
 def test_odd_values_never_cause_a_server_error(world):
-    odd = ["'", '"', "%", "%%", "|", ":OR:", "\\", "é", "1e400", "0x10", "a|", "=b"]
+    odd = ["'", '"', "%", "%%", "|", ":OR:", "\\", "é", "1e400", "0x10", "a|", "=b", "a\x00b"]
     parameters = {
         "acled": [
             "event_id_cnty",
@@ -436,7 +436,8 @@ def test_chronicles_token_header_works_too(world, viewer):
     for keyword in ("Token", "Bearer"):
         payload = read(URL, authorization=f"{keyword} {token.key}")
         assert "riot" in names(world, payload["data"])
-    assert error(Client().get(URL, headers={"authorization": "Token nope"}), 401)
+    refused = Client().get(URL, headers={"authorization": "Token nope"})
+    assert error(refused, 401) and refused["WWW-Authenticate"] == "Token"
 
 
 def test_check_read_confirms_credentials_as_acledrs_acled_access_expects(world, viewer):

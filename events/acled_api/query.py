@@ -255,6 +255,13 @@ class Filter:
         return self.to_q(condition) if self.to_q else condition.q(self.name)
 
 
+def refuse_nul(params: QueryDict) -> None:
+    """A NUL character cannot reach the database (PostgreSQL refuses it in any string)."""
+    for name, values in params.lists():
+        if "\x00" in name or any("\x00" in value for value in values):
+            raise QueryError(name.replace("\x00", "\\x00"), "contains a NUL character.")
+
+
 def parse_filters(params: QueryDict, filters: dict[str, Filter]) -> list[list[Condition]]:
     """The conditions of a request: a list (AND) of alternatives (OR), each a Condition.
 

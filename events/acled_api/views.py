@@ -40,6 +40,7 @@ from events.acled_api.query import (
     parse_flag,
     parse_format,
     parse_paging,
+    refuse_nul,
 )
 from events.exports.columns import acled_values
 from events.exports.query import export_rows
@@ -58,6 +59,12 @@ def acled_error(status: int, message: str, **headers: str) -> JsonResponse:
     for name, value in headers.items():
         response[name.replace("_", "-")] = value
     return response
+
+
+def _auth_error(exc: AcledAuthError) -> JsonResponse:
+    if exc.status == 401:  # a bad Authorization header: say which scheme to use
+        return acled_error(401, exc.message, WWW_Authenticate="Token")
+    return acled_error(exc.status, exc.message)
 
 
 @dataclass
@@ -91,9 +98,10 @@ class AcledReadView(View):
 
     def get(self, request, suffix: str | None = None):
         try:
+            params = request.GET
+            refuse_nul(params)
             user = acled_caller(request)
             check_throttle(request, user)
-            params = request.GET
             response_format = parse_format(params, suffix or "")
             columns = parse_fields(params, self.columns)
             paging = parse_paging(params)
@@ -113,7 +121,7 @@ class AcledReadView(View):
         except QueryError as exc:
             return acled_error(400, f"{exc.parameter}: {exc.message}")
         except AcledAuthError as exc:
-            return acled_error(exc.status, exc.message)
+            return _auth_error(exc)
         except Throttled as exc:
             wait = max(1, round(exc.wait or 1))
             return acled_error(429, f"Request was throttled; try again in {wait} s.", Retry_After=str(wait))
@@ -346,9 +354,12 @@ class CheckRead(View):
 
     def get(self, request, suffix: str | None = None):
         try:
+            refuse_nul(request.GET)
             user = acled_caller(request)
+        except QueryError as exc:
+            return acled_error(400, f"{exc.parameter}: {exc.message}")
         except AcledAuthError as exc:
-            return acled_error(exc.status, exc.message)
+            return _auth_error(exc)
         message = (
             "Credentials authorized." if user.is_authenticated else "No credentials: published events only."
         )
