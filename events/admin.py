@@ -411,6 +411,9 @@ class EventEditableMixin:
 class CitationAdmin(EventEditableMixin, SimpleHistoryAdmin):
     list_display = ["__str__", "field", "reported_fatalities", "published_on", "url"]
     list_filter = ["field"]
+    # Newest first by primary key: the model's order (by event) would sort every citation.
+    ordering = ["-id"]
+    show_full_result_count = False
     search_fields = ["=event__event_id", "source__name", "quote"]
     autocomplete_fields = ["event", "source"]
     formfield_overrides = URL_FIELDS_HTTPS

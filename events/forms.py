@@ -1,8 +1,10 @@
 """Admin forms for events: the optimistic lock, grouped sub-event types, actor-role checks."""
 
 from django import forms
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 
-from events.models import Event
+from events.models import Event, EventActor
 from events.services import StaleVersionError, event_lock
 from events.vocab import EVENT_TAXONOMY, ActorRole, RetractionReason, SubEventType
 
@@ -73,7 +75,7 @@ class EventAdminForm(forms.ModelForm):
 
 
 class EventActorInlineFormSet(forms.BaseInlineFormSet):
-    """Refuse a second actor 1 or actor 2 before the database's partial unique index does."""
+    """Actor rows: one actor 1 and one actor 2 at most, and swaps between rows saved safely."""
 
     def clean(self) -> None:
         super().clean()
@@ -91,6 +93,20 @@ class EventActorInlineFormSet(forms.BaseInlineFormSet):
                         f"An event has at most one “{ActorRole(role).label}”; "
                         "make the others associated actors.",
                     )
+
+    def save_existing_objects(self, commit=True):
+        # Rows are saved one by one: park the ones that change or go under a placeholder role first,
+        # so that swapping actor 1 and actor 2 never meets the unique indexes halfway through.
+        if commit:
+            moving = [
+                form.instance.pk
+                for form in self.initial_forms
+                if form.instance.pk
+                and (self._should_delete_form(form) or {"role", "actor"} & set(form.changed_data))
+            ]
+            placeholder = Concat(Value("~"), Cast("pk", output_field=CharField()))
+            EventActor.objects.filter(pk__in=moving).update(role=placeholder)
+        return super().save_existing_objects(commit)
 
 
 class RetractForm(forms.Form):

@@ -250,6 +250,46 @@ def test_an_invalid_event_and_sub_event_pair_gets_a_clear_message(client, curato
     assert not Event.objects.exists()
 
 
+def test_a_curator_swaps_actor_1_and_actor_2(client, curator):
+    event = EventFactory()
+    first = EventActorFactory(event=event, role=ActorRole.ACTOR1, actor__kind=InterCode.STATE_FORCES)
+    second = EventActorFactory(event=event, role=ActorRole.ACTOR2, actor__kind=InterCode.CIVILIANS)
+    logged_in(client, curator)
+    data = form_data(client.get(change_url(event)))
+    assert data["event_actors-0-role"] == ActorRole.ACTOR1 and data["event_actors-1-role"] == ActorRole.ACTOR2
+    data.update(
+        {"event_actors-0-role": ActorRole.ACTOR2, "event_actors-1-role": ActorRole.ACTOR1, "_save": "Save"}
+    )
+
+    assert client.post(change_url(event), data).status_code == 302
+
+    roles = dict(event.event_actors.values_list("pk", "role"))
+    assert roles == {first.pk: ActorRole.ACTOR2, second.pk: ActorRole.ACTOR1}
+
+
+def test_a_curator_replaces_actor_1_by_deleting_the_old_row(client, curator):
+    event = EventFactory()
+    old = EventActorFactory(event=event, role=ActorRole.ACTOR1)
+    new_actor = ActorFactory(kind=InterCode.PROTESTERS)
+    logged_in(client, curator)
+    data = form_data(client.get(change_url(event)))
+    data.update(
+        {
+            "event_actors-0-DELETE": "on",
+            "event_actors-1-role": ActorRole.ACTOR1,
+            "event_actors-1-actor": str(new_actor.pk),
+            "_save": "Save",
+        }
+    )
+
+    assert client.post(change_url(event), data).status_code == 302
+
+    assert list(event.event_actors.values_list("actor", "role")) == [(new_actor.pk, ActorRole.ACTOR1)]
+    assert not type(old).objects.filter(pk=old.pk).exists()
+    event.refresh_from_db()
+    assert event.interaction == 60
+
+
 # The optimistic lock -----------------------------------------------------------------------
 
 
