@@ -89,6 +89,20 @@ def _hours_since_last_update(events: QuerySet) -> int:
     return int((timezone.now() - newest).total_seconds() // 3600) if newest else 0
 
 
+def _envelope(user, answer: Answer, *, with_total: bool) -> dict:
+    """ACLED's JSON head, in ACLED's key order (`data` follows)."""
+    head = {
+        "status": 200,
+        "success": True,
+        "last_update": _hours_since_last_update(Event.objects.visible_to(user)),
+        "count": answer.count(),
+    }
+    if with_total:
+        head["total_count"] = answer.total()
+    head["messages"] = []
+    return head
+
+
 class AcledReadView(View):
     """GET /api/<data>/read[.csv|.json|.txt]: filter, page and stream one of ACLED's tables."""
 
@@ -107,17 +121,9 @@ class AcledReadView(View):
             paging = parse_paging(params)
             with_total = parse_flag(params, "with_total")
             conditions = parse_filters(params, self.filters)
-            answer = self.answer(user=user, conditions=conditions, paging=paging, columns=columns)
-            if response_format == "json":
-                head = {
-                    "status": 200,
-                    "success": True,
-                    "last_update": _hours_since_last_update(Event.objects.visible_to(user)),
-                    "count": answer.count(),
-                }
-                if with_total:
-                    head["total_count"] = answer.total()
-                head["messages"] = []
+            answer = self.answer(user=user, conditions=conditions, paging=paging)
+            # The envelope's counts are queried before the first byte: the body then only streams.
+            head = _envelope(user, answer, with_total=with_total) if response_format == "json" else {}
         except QueryError as exc:
             return acled_error(400, f"{exc.parameter}: {exc.message}")
         except AcledAuthError as exc:
@@ -137,7 +143,7 @@ class AcledReadView(View):
     def http_method_not_allowed(self, request, *args, **kwargs):
         return acled_error(405, f"{request.method} is not supported; read with GET.", Allow="GET, HEAD")
 
-    def answer(self, *, user, conditions: list[list[Condition]], paging: Paging, columns) -> Answer:
+    def answer(self, *, user, conditions: list[list[Condition]], paging: Paging) -> Answer:
         raise NotImplementedError
 
 
@@ -201,7 +207,7 @@ class EventRead(AcledReadView):
     columns = ACLED_COLUMNS
     filters = EVENT_FILTERS
 
-    def answer(self, *, user, conditions, paging, columns) -> Answer:
+    def answer(self, *, user, conditions, paging) -> Answer:
         matching = _pinned(
             Event.objects.visible_to(user)
             .filter(conditions_q(conditions, self.filters))
@@ -224,7 +230,7 @@ class DeletedRead(AcledReadView):
     columns = ("event_id_cnty", "deleted_timestamp")
     filters = DELETED_FILTERS
 
-    def answer(self, *, user, conditions, paging, columns) -> Answer:
+    def answer(self, *, user, conditions, paging) -> Answer:
         matching = _pinned(tombstone_list().filter(conditions_q(conditions, self.filters)))
         page = _page_of(matching, paging)
         rows = (
@@ -247,7 +253,7 @@ class ActorRead(AcledReadView):
     columns = ("actor_name", "first_event_date", "last_event_date", "event_count")
     filters = ACTOR_FILTERS
 
-    def answer(self, *, user, conditions, paging, columns) -> Answer:
+    def answer(self, *, user, conditions, paging) -> Answer:
         matching = _pinned(
             EventActor.objects.filter(event__in=_visible_event_ids(user))
             .values("actor__name")
@@ -266,7 +272,7 @@ class ActorTypeRead(AcledReadView):
     columns = ("actor_type_id", "actor_type_name", "first_event_date", "last_event_date", "event_count")
     filters = ACTOR_TYPE_FILTERS
 
-    def answer(self, *, user, conditions, paging, columns) -> Answer:
+    def answer(self, *, user, conditions, paging) -> Answer:
         groups = (
             EventActor.objects.filter(event__in=_visible_event_ids(user))
             .values(actor_type_id=Coalesce("inter", "actor__kind"))
@@ -314,7 +320,7 @@ class CountryRead(AcledReadView):
     columns = ("country", "iso", "iso3", "first_event_date", "last_event_date", "event_count")
     filters = COUNTRY_FILTERS
 
-    def answer(self, *, user, conditions, paging, columns) -> Answer:
+    def answer(self, *, user, conditions, paging) -> Answer:
         rows = sorted(_countries(user), key=lambda row: row["country"].casefold())
         return _in_memory(rows, conditions, paging)
 
@@ -325,7 +331,7 @@ class RegionRead(AcledReadView):
     columns = ("region", "region_name", "first_event_date", "last_event_date", "event_count")
     filters = REGION_FILTERS
 
-    def answer(self, *, user, conditions, paging, columns) -> Answer:
+    def answer(self, *, user, conditions, paging) -> Answer:
         regions: dict[int, dict] = {}
         for country in _countries(user):
             region_id = REGION_OF.get(country["iso3"])
