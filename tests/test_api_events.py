@@ -536,3 +536,12 @@ def test_the_documented_url_pulls_every_published_syrian_battle_of_2015_into_a_d
     assert set(events["place_country_code"]) == {"SYR"}
     actors = pd.json_normalize(rows, record_path="actors", meta=["event_id"], record_prefix="actor_")
     assert len(actors) == 4
+
+
+def test_options_and_head_requests_answer_without_errors(world, curator):
+    client = client_for(curator)
+    battle = detail_url(world.events["battle"])
+    for url in [URL, battle, "/api/v1/actors/", "/api/v1/places/", "/api/v1/sources/"]:
+        assert client.options(url).status_code == 200, url
+        assert client.head(url).status_code == 200, url
+    assert client.get(f"{URL}?format=xml").status_code == 404

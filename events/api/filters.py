@@ -34,6 +34,15 @@ from places.models import Place, PlaceKind
 
 MAX_INT = 2**31 - 1  # fatalities are 32-bit integers in the database
 MAX_ID = 2**63 - 1  # primary keys are 64-bit
+MAX_PERIOD_LEAD = dt.timedelta(days=31)  # see events.models.event_period: a month at most
+
+
+def _plus(day: dt.date, delta: dt.timedelta) -> dt.date:
+    try:
+        return day + delta
+    except OverflowError:
+        return dt.date.max
+
 
 # Interaction codes ACLED can derive: a lone actor (inter×10) or two, lower digit first.
 INTERACTION_CODES = sorted(
@@ -456,11 +465,18 @@ class EventFilter(StrictFilterSet):
     def _within(self) -> bool:
         return self.form.cleaned_data.get("date_mode") == DateMode.WITHIN
 
+    # The redundant event_date bounds let PostgreSQL walk the (status, event_date) index for the
+    # default ordering instead of misjudging the period columns: a period never starts more than
+    # a month before its event_date (MAX_PERIOD_LEAD), and never ends before it.
     def _on_or_after(self, qs: QuerySet, day: dt.date) -> QuerySet:
-        return qs.filter(period_start__gte=day) if self._within() else qs.filter(period_end__gte=day)
+        if self._within():
+            return qs.filter(period_start__gte=day, event_date__gte=day)
+        return qs.filter(period_end__gte=day)
 
     def _on_or_before(self, qs: QuerySet, day: dt.date) -> QuerySet:
-        return qs.filter(period_end__lte=day) if self._within() else qs.filter(period_start__lte=day)
+        if self._within():
+            return qs.filter(period_end__lte=day, event_date__lte=day)
+        return qs.filter(period_start__lte=day, event_date__lte=_plus(day, MAX_PERIOD_LEAD))
 
     def filter_nothing(self, qs, name, value):
         return qs

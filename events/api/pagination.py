@@ -33,7 +33,7 @@ MAX_PAGE_DEPTH = 10_000
 
 def estimated_count(queryset: QuerySet) -> int:
     """The planner's row estimate on PostgreSQL (cheap); an exact COUNT elsewhere (development)."""
-    queryset = queryset.order_by()
+    queryset = queryset.order_by().values("pk")
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return queryset.count()
