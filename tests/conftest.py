@@ -35,3 +35,11 @@ def reviewer(db):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="admin", is_superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def anonymous_api_throttle_off(settings):
+    """No anonymous API throttling in tests (the locmem cache outlives each test); a test of
+    throttling sets its own rate."""
+    rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**rates, "anon": "off"}}

@@ -21,9 +21,9 @@ URL = "/api/v1/events/"
 
 
 @pytest.fixture(autouse=True)
-def fast_and_unthrottled(settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "off"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # users are made per test
+def fast_password_hashing(settings):
+    """Users are made per test; anonymous throttling is off in every test (tests/conftest.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -510,7 +510,8 @@ def test_anonymous_callers_are_throttled_with_429_and_the_error_shape(world, vie
     from django.core.cache import cache
 
     cache.clear()
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/minute"}}
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "2/minute"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     anonymous = client_for()
     assert [anonymous.get(URL).status_code for _ in range(3)] == [200, 200, 429]
     response = anonymous.get(URL)

@@ -13,9 +13,9 @@ URL = "/api/v1/events/"
 
 
 @pytest.fixture(autouse=True)
-def fast_and_unthrottled(settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "off"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # users are made per test
+def fast_password_hashing(settings):
+    """Users are made per test; anonymous throttling is off in every test (tests/conftest.py)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -35,8 +35,8 @@ MATRIX = {
 
 
 @pytest.fixture(autouse=True)
-def fast_and_unthrottled(settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "off"}}
+def fast_password_hashing(settings):
+    """Users are made per test; anonymous throttling is off in every test (tests/conftest.py)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
