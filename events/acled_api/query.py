@@ -395,11 +395,13 @@ def _countries_where(test: Callable[[Any], bool]) -> Q:
 
 
 def _country(cond: Condition) -> Q:
-    result = cond.q("place__country_name")
-    if cond.op == EQ:  # ISO codes work too: country=SYR, country=SY
-        codes = [found.iso3 for value in cond.values if (found := lookup_country(value))]
-        if codes:
-            result |= Q(place__country_code__in=codes)
+    """`=` takes names and ISO codes, matched by code (indexed); LIKE and comparisons use names."""
+    if cond.op != EQ:
+        return cond.q("place__country_name")
+    result = Q()
+    for value in cond.values:
+        found = lookup_country(value)
+        result |= Q(place__country_code=found.iso3) if found else Q(place__country_name__iexact=value)
     return result
 
 
