@@ -34,7 +34,7 @@ from actors.models import Actor
 from events.models import Citation, Event, EventActor, Source
 from events.vocab import ActorRole
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 500
 _FIELD_SEP, _PART_SEP = "\x1f", "\x1e"  # between actors; between role, inter and name
 
 

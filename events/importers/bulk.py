@@ -30,6 +30,30 @@ _COPY_TYPES = {
 }
 
 
+# Field types whose Python values sqlite3 stores as they are.
+_SQLITE_NATIVE = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "CharField",
+        "TextField",
+        "SlugField",
+        "URLField",
+        "EmailField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "FloatField",
+        "BooleanField",
+        "ForeignKey",
+    }
+)
+
+
 def _copy_type(field: models.Field) -> str | None:
     db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
     return _COPY_TYPES.get((db_type or "").split("(")[0].strip().lower())
@@ -63,14 +87,22 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], values: list[tu
                 for value in values:
                     copy.write_row(value)
         else:
-            prepare = [field.get_db_prep_save for field in fields]
-            prepared = [
-                tuple(
-                    None if item is None else prep(item, connection)
-                    for prep, item in zip(prepare, value, strict=True)
-                )
-                for value in values
+            # Only values sqlite3 cannot take as they are (dates, times, decimals…) go through
+            # the field's conversion; strings, integers and floats pass straight through.
+            converting = [
+                (index, field.get_db_prep_save)
+                for index, field in enumerate(fields)
+                if field.get_internal_type() not in _SQLITE_NATIVE
             ]
+            prepared = values
+            if converting:
+                prepared = []
+                for value in values:
+                    row = list(value)
+                    for index, prep in converting:
+                        if row[index] is not None:
+                            row[index] = prep(row[index], connection)
+                    prepared.append(row)
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", prepared)
     return len(values)

@@ -53,6 +53,7 @@ csv.field_size_limit(16 * 1024 * 1024)  # ACLED notes can be long; the default 1
 
 CHUNK_ROWS = 10_000  # records parsed, resolved and written together (memory stays flat)
 IN_CHUNK = 2_000  # values per SQL IN (...) list
+ANALYZE_AFTER = 5_000  # events written by a run before the tables' statistics are refreshed
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Event fields an import sets, in the order records and stored rows are compared.
@@ -115,6 +116,8 @@ _PLACE_COLUMNS = (
     "path",
     "depth",
     "geo_precision",
+    "latitude",
+    "longitude",
 )
 
 
@@ -433,6 +436,7 @@ class EventLoader:
         self.now = timezone.now()
         self.places: dict[PlaceKey, tuple[int, str, int, int]] = {}  # key -> (id, path, depth, geo_precision)
         self.country_names: dict[str, str] = {}  # ISO3 -> name of its country place
+        self.coordinates: dict[int, tuple[float | None, float | None]] = {}  # loaded places
         self.actors: dict[str, tuple[int, int]] = {}  # name -> (id, kind)
         self.sources: dict[str, int] = {}
         self.created = self.updated = self.unchanged = self.left_alone = 0
@@ -550,6 +554,20 @@ class EventLoader:
                 if level not in self.places:
                     needed.setdefault(level, record)
         self._load_places(needed)
+        for key, record in wanted.items():
+            # An event coded at an admin area comes back from an export as a location named
+            # like its area: the area itself when it sits at the same coordinates.
+            parent = _parent_key(key)
+            same_area = (
+                key[4]
+                and key not in self.places
+                and parent in self.places
+                and parent[_deepest(parent)] == key[4]
+                and self.coordinates.get(self.places[parent][0]) == (record.latitude, record.longitude)
+            )
+            if same_area:
+                self.places[key] = self.places[parent]
+                needed.pop(key, None)
         missing = [key for key in needed if key not in self.places]
         if missing:
             self._create_places(missing, needed)
@@ -571,10 +589,11 @@ class EventLoader:
             )
         # A locality wins over a site of the same name and labels; then the oldest place.
         rows.sort(key=lambda row: (row[1] == PlaceKind.SITE, row[0]))
-        for pk, kind, code, a1, a2, a3, name, path, depth, geo_precision in rows:
+        for pk, kind, code, a1, a2, a3, name, path, depth, geo_precision, latitude, longitude in rows:
             key = self._place_key(kind, code, a1, a2, a3, name)
             if key not in self.places:
                 self.places[key] = (pk, path, depth, geo_precision)
+                self.coordinates[pk] = (latitude, longitude)
                 if kind == PlaceKind.COUNTRY:
                     self.country_names[code] = name
 
@@ -1012,6 +1031,8 @@ def run_import(
     else:
         state = ImportBatch.State.COMMITTED
     _finish(batch, state, rows, len({error.row for error in errors}), errors, loader)
+    if state == ImportBatch.State.COMMITTED and loader.created + loader.updated >= ANALYZE_AFTER:
+        _analyze()
     return ImportOutcome(
         batch=batch,
         errors=errors,
@@ -1063,6 +1084,15 @@ def _finish(batch, state, rows, skipped, errors, loader) -> None:
     batch.errors = [error.as_dict() for error in sorted(errors, key=lambda e: (e.row, e.column))]
     batch.finished_at = timezone.now()
     batch.save()
+
+
+def _analyze() -> None:
+    """Refresh the planner's statistics after a bulk load: on tables it saw nearly empty, its
+    old estimates pick nested loops that make the next export or list page crawl."""
+    if connection.vendor == "postgresql":
+        tables = [model._meta.db_table for model in (Event, EventActor, Citation, Place, Actor, Source)]
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {', '.join(tables)}")
 
 
 def _lock_imports() -> None:
