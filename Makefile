@@ -41,6 +41,17 @@ serve: migrate
 	DEBUG=0 $(PY) manage.py collectstatic --noinput -v0
 	DEBUG=0 $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
+# Celery worker for background exports (config/celery.py, docs/scaling.md); needs a broker:
+# CELERY_BROKER_URL=redis://127.0.0.1:6379/0 make worker (REDIS_URL is used when it is unset).
+# The web process needs the same broker setting, or it runs large exports inline.
+.PHONY: worker
+EXPORTS_QUEUE ?= exports
+CELERY_CONCURRENCY ?= 2
+worker: setup
+	@test -n "$$CELERY_BROKER_URL$$REDIS_URL" || { echo "make worker needs CELERY_BROKER_URL (or REDIS_URL), e.g. redis://127.0.0.1:6379/0" >&2; exit 2; }
+	EXPORTS_QUEUE=$(EXPORTS_QUEUE) $(BIN)/celery -A config worker --loglevel INFO --queues $(EXPORTS_QUEUE) \
+	  --concurrency $(CELERY_CONCURRENCY) --max-tasks-per-child 100
+
 test: setup
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -15,13 +15,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Prefetch
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from actors.models import Actor
 from events.api.filters import NotesVector
 from events.forms import EventActorInlineFormSet, EventAdminForm, RetractForm
-from events.models import NO_COUNTRY, Citation, Event, EventActor, ImportBatch, Source, Tombstone
+from events.models import NO_COUNTRY, Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
 from events.services import (
     event_delete,
     event_id_next,
@@ -521,6 +522,56 @@ class TombstoneAdmin(admin.ModelAdmin):
     list_filter = ["reason", "deleted"]
     search_fields = ["=event_id"]
     date_hierarchy = "removed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExportJob)
+class ExportJobAdmin(admin.ModelAdmin):
+    """Background exports (events/exports/jobs.py), read-only; each user sees their own, superusers all."""
+
+    list_display = ["id", "format", "state", "progress", "created_by", "created_at", "download"]
+    list_filter = ["state", "format"]
+    list_select_related = ["created_by"]
+    date_hierarchy = "created_at"
+    readonly_fields = [
+        "created_by",
+        "format",
+        "params",
+        "escape",
+        "state",
+        "rows_done",
+        "rows_total",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "download",
+    ]
+    exclude = ["file"]
+
+    def get_queryset(self, request):
+        # The same ownership rule as the API: a job's file is its creator's.
+        jobs = super().get_queryset(request)
+        return jobs if request.user.is_superuser else jobs.filter(created_by=request.user)
+
+    @admin.display(description="progress")
+    def progress(self, job: ExportJob) -> str:
+        total = "?" if job.rows_total is None else f"{job.rows_total:,}"
+        return f"{job.rows_done:,} / {total}"
+
+    @admin.display(description="file")
+    def download(self, job: ExportJob) -> str:
+        if job.state != ExportJob.State.DONE:
+            return "-"
+        return format_html('<a href="{}">Download</a>', reverse("export-job-download", args=[job.pk]))
 
     def has_add_permission(self, request):
         return False

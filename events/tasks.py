@@ -1,0 +1,11 @@
+"""Celery tasks of the events app (found by the "chronicle" app's autodiscovery)."""
+
+from celery import shared_task
+
+from events.exports.jobs import export_job_run
+
+
+@shared_task(name="events.export_job")
+def export_job_task(job_id: int) -> str:
+    """Run one background export (events.exports.jobs.export_job_run); returns its final state."""
+    return export_job_run(job_id=job_id).state
