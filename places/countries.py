@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import pycountry
 
@@ -193,7 +193,7 @@ def country_by_numeric(number: int | str | None) -> Country | None:
         return None
 
 
-@cache
+@lru_cache(maxsize=2048)  # bounded: the argument comes from user input
 def country_by_name(name: str) -> Country | None:
     """ACLED's, ISO's or a common spelling of a country's name, case- and accent-insensitive."""
     return _BY_NAME.get(_fold(name or ""))

@@ -43,3 +43,9 @@ def anonymous_api_throttle_off(settings):
     throttling sets its own rate."""
     rates = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {})
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {**rates, "anon": "off"}}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """MD5 hashing in tests: the real hasher's deliberate slowness dominates fixture time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
