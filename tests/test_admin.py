@@ -5,6 +5,7 @@ import datetime as dt
 from html.parser import HTMLParser
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -12,10 +13,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.authtoken.models import Token, TokenProxy
 
-from events.models import Event, ImportBatch, Tombstone
-from events.roles import CURATOR
+from events.models import Event, ExportJob, ImportBatch, Tombstone
+from events.roles import CURATED_MODELS, CURATOR, READ_ONLY_MODELS
 from events.services import event_update
 from events.vocab import ActorRole, EventType, InterCode, Status, SubEventType
+from places.models import Place
 from tests.factories import (
     ActorFactory,
     CitationFactory,
@@ -290,6 +292,33 @@ def test_a_curator_replaces_actor_1_by_deleting_the_old_row(client, curator):
     assert event.interaction == 60
 
 
+def test_reference_data_forms_show_clear_messages(client, curator):
+    syria = PlaceFactory(name="Homs", kind="admin1")
+    actor = ActorFactory()
+    logged_in(client, curator)
+
+    place = client.post(
+        reverse("admin:places_place_add"),
+        {"name": "Nowhere", "kind": "locality", "parent": syria.pk, "latitude": "91", "geo_precision": "1"},
+    )
+    assert place.status_code == 200
+    assert "Latitude must be between -90 and 90." in place.content.decode()
+
+    upward = client.post(
+        reverse("admin:places_place_add"),
+        {"name": "Syria 2", "kind": "country", "parent": syria.pk, "geo_precision": "1"},
+    )
+    assert "A Country cannot sit under a Admin 1" in upward.content.decode()
+
+    relation = client.post(
+        reverse("admin:actors_actorrelation_add"),
+        {"subject": actor.pk, "object": actor.pk, "kind": "allied_with"},
+    )
+    assert relation.status_code == 200
+    assert "An actor cannot be related to itself." in relation.content.decode()
+    assert not Place.objects.filter(name__in=["Nowhere", "Syria 2"]).exists()
+
+
 # The optimistic lock -----------------------------------------------------------------------
 
 
@@ -465,11 +494,11 @@ def test_a_viewer_can_view_but_not_change(client, viewer):
 def test_a_viewer_opens_every_changelist_and_change_page(client, viewer):
     rows = populate(2)
     logged_in(client, viewer)
-    for model in (m for m in admin.site._registry if m._meta.app_label in ("events", "actors", "places")):
+    models = [apps.get_model(app, name) for app, name in CURATED_MODELS + READ_ONLY_MODELS]
+    for model in (m for m in models if admin.site.is_registered(m)):
         opts = model._meta
         assert client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")).status_code == 200
-        obj = rows[model]
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[rows[model].pk])
         page = client.get(url)
         assert page.status_code == 200, url
         assert not page.context["has_change_permission"], url
@@ -611,6 +640,9 @@ def populate(n: int) -> dict:
         user = get_user_model().objects.create(username=f"member{i}", is_staff=True)
         user.groups.add(group := Group.objects.create(name=f"Team {i}"))
         token = Token.objects.create(user=user)
+        export = ExportJob.objects.create(
+            created_by=user, format=ExportJob._meta.get_field("format").choices[0][0]
+        )
         for obj in (
             event,
             citation,
@@ -625,6 +657,7 @@ def populate(n: int) -> dict:
         ):
             rows[type(obj)] = obj
         rows[TokenProxy] = token
+        rows[ExportJob] = export
     return rows
 
 
