@@ -145,6 +145,8 @@ def parse_inter(value: str | int | None) -> int | None:
         return None
     try:
         number = int(float(text))
+    except OverflowError:
+        raise ValueError(f"inter code {text!r} is not one of 1–8") from None
     except ValueError:
         number = _INTER_BY_LABEL.get(text.lower())
         if number is None:

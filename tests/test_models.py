@@ -212,7 +212,7 @@ class TestVocabularyParsing:
     def test_inter_codes_are_read_as_numbers_or_labels(self, raw, code):
         assert parse_inter(raw) == code
 
-    @pytest.mark.parametrize("raw", ["9", "Aliens"])
+    @pytest.mark.parametrize("raw", ["9", "Aliens", "1e400", "nan", "-inf"])
     def test_unknown_inter_codes_are_refused(self, raw):
         with pytest.raises(ValueError):
             parse_inter(raw)
