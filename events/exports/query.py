@@ -54,7 +54,7 @@ def _joined(queryset: QuerySet, expression, *, delimiter: str, ordering: tuple[s
     if connection.vendor == "postgresql":
         from django.contrib.postgres.aggregates import StringAgg
 
-        aggregate = StringAgg(expression, delimiter=delimiter, ordering=ordering)
+        aggregate = StringAgg(expression, delimiter=delimiter, order_by=ordering)
     else:
         aggregate = GroupConcat(expression, delimiter)
     return Subquery(

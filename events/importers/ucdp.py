@@ -9,8 +9,8 @@ The mapping (documented in docs/import-export.md):
   3 (one-sided) → Violence against civilians / Attack, actor2 "Civilians (<country>)",
   civilian targeting;
 - side_a → actor1, side_b → actor2; inter codes: "Government of …" → 1 State forces,
-  one-sided victims → 7 Civilians, otherwise 2 Rebel group (state-based) or 3 Political
-  militia (non-state);
+  one-sided victims → 7 Civilians, otherwise 2 Rebel group (state-based and one-sided) or
+  3 Political militia (non-state);
 - country > adm_1 > adm_2 > where_coordinates is the place; where_prec 1 → geo precision 1,
   2 → 2, 3–7 → 3;
 - best → fatalities; low, high and the deaths by side go into the notes;
@@ -78,7 +78,7 @@ def _inter(name: str, *, side: str, violence: int) -> int:
         return InterCode.STATE_FORCES
     if side == "b" and violence == 3:
         return InterCode.CIVILIANS
-    return InterCode.REBEL_GROUP if violence == 1 else InterCode.POLITICAL_MILITIA
+    return InterCode.POLITICAL_MILITIA if violence == 2 else InterCode.REBEL_GROUP
 
 
 class UcdpParser:

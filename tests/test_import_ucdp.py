@@ -1,0 +1,174 @@
+"""import_ucdp: UCDP GED CSV mapped to Chronicle's ACLED-style events."""
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from events.models import Event, ImportBatch
+from events.vocab import ActorRole, Status
+from tests.acled_files import write_csv
+
+pytestmark = pytest.mark.django_db
+
+GED_COLUMNS = (
+    "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
+    "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id",
+    "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources",
+    "source_article", "source_office", "source_date", "source_headline", "source_original", "where_prec",
+    "where_coordinates", "where_description", "adm_1", "adm_2", "latitude", "longitude", "geom_wkt",
+    "priogrid_gid", "country", "country_id", "region", "event_clarity", "date_prec", "date_start",
+    "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "high", "low",
+    "gwnoa", "gwnob",
+)  # fmt: skip
+
+
+def ged_row(**overrides) -> dict:
+    row = {
+        "id": "139450",
+        "relid": "SYR-2015-1-0001",
+        "year": "2015",
+        "type_of_violence": "1",
+        "conflict_name": "Syria: Government",
+        "dyad_name": "Government of Syria - IS",
+        "side_a": "Government of Syria",
+        "side_b": "IS",
+        "source_article": "Reuters,2015-05-20,'Islamic State seizes Palmyra'",
+        "source_office": "Reuters;AFP",
+        "source_headline": "Islamic State seizes Palmyra",
+        "where_prec": "1",
+        "where_coordinates": "Tadmur town",
+        "where_description": "Palmyra, the ancient city",
+        "adm_1": "Hims governorate",
+        "adm_2": "Tadmur district",
+        "latitude": "34.560556",
+        "longitude": "38.267222",
+        "country": "Syria",
+        "country_id": "652",
+        "region": "Middle East",
+        "event_clarity": "1",
+        "date_prec": "1",
+        "date_start": "2015-05-20 00:00:00.000",
+        "date_end": "2015-05-21 00:00:00.000",
+        "deaths_a": "20",
+        "deaths_b": "30",
+        "deaths_civilians": "0",
+        "deaths_unknown": "0",
+        "best": "50",
+        "high": "70",
+        "low": "45",
+    }
+    row.update(overrides)
+    return row
+
+
+@pytest.fixture
+def ged_file(tmp_path):
+    rows = [
+        ged_row(),
+        ged_row(
+            id="139451",
+            type_of_violence="3",
+            side_a="IS",
+            side_b="Civilians",
+            source_office="",
+            date_prec="4",
+            date_start="2015-06-01",
+            date_end="2015-06-30",
+            where_prec="4",
+            best="12",
+            low="12",
+            high="20",
+            deaths_a="0",
+            deaths_b="0",
+            deaths_civilians="12",
+        ),
+        ged_row(
+            id="139452",
+            type_of_violence="2",
+            side_a="Jaish al-Islam",
+            side_b="IS",
+            country="DR Congo (Zaire)",
+            adm_1="Nord Kivu province",
+            adm_2="",
+            where_coordinates="Goma town",
+            latitude="-1.6792",
+            longitude="29.2228",
+            best="2",
+        ),
+    ]
+    return write_csv(tmp_path / "ged.csv", GED_COLUMNS, rows)
+
+
+def run(path, *args):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_ucdp", str(path), "--no-progress", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_a_ged_file_is_mapped_to_acled_style_events(ged_file):
+    out, err = run(ged_file)
+
+    assert "3 created" in out, err
+    battle = Event.objects.get(event_id="UCDP139450")
+    assert (battle.event_type, battle.sub_event_type) == ("Battles", "Armed clash")
+    assert (battle.event_date, battle.end_date, battle.time_precision) == (
+        dt.date(2015, 5, 20),
+        dt.date(2015, 5, 21),
+        1,
+    )
+    assert battle.fatalities == 50
+    assert "best 50 (low 45, high 70)" in battle.notes
+    assert "side A 20, side B 30" in battle.notes
+    assert battle.interaction == 12  # Government of … -> state forces; the state's opponent -> rebels
+    assert battle.status == Status.PUBLISHED
+    assert battle.place.hierarchy == ["Syria", "Hims governorate", "Tadmur district", "Tadmur town"]
+    assert list(battle.citations.order_by("id").values_list("source__name", flat=True)) == ["Reuters", "AFP"]
+    assert battle.citations.first().quote == "Reuters,2015-05-20,'Islamic State seizes Palmyra'"
+    assert ImportBatch.objects.get().format == ImportBatch.Format.UCDP
+
+    one_sided = Event.objects.get(event_id="UCDP139451")
+    assert (one_sided.event_type, one_sided.sub_event_type) == ("Violence against civilians", "Attack")
+    assert one_sided.civilian_targeting is True
+    assert one_sided.time_precision == 3  # a month
+    assert one_sided.geo_precision == 3
+    assert one_sided.actors_in_role(ActorRole.ACTOR2)[0].name == "Civilians (Syria)"
+    assert one_sided.interaction == 27
+    assert list(one_sided.citations.values_list("source__name", flat=True)) == ["UCDP GED"]
+
+    non_state = Event.objects.get(event_id="UCDP139452")
+    assert non_state.place.country_code == "COD"
+    assert non_state.interaction == 33
+
+
+def test_reimporting_a_ged_file_creates_nothing(ged_file):
+    run(ged_file)
+    history = Event.history.count()
+    out, _ = run(ged_file)
+    assert "0 created, 0 updated, 3 unchanged" in out
+    assert Event.history.count() == history
+
+
+def test_bad_ged_rows_are_reported_and_strict_commits_nothing(tmp_path):
+    path = write_csv(
+        tmp_path / "bad.csv",
+        GED_COLUMNS,
+        [ged_row(), ged_row(id="2", type_of_violence="5"), ged_row(id="3", best="many", latitude="95")],
+    )
+
+    with pytest.raises(CommandError, match="--strict"):
+        run(path, "--strict")
+    assert Event.objects.count() == 0
+
+    out, err = run(path)
+    assert "row 3, column type_of_violence = '5': must be one of 1, 2, 3" in err
+    assert "row 4, column best = 'many': not a whole number" in err
+    assert "row 4, column latitude = '95': must be between -90 and 90" in err
+    assert "1 created" in out and "2 skipped" in out
+
+
+def test_a_file_that_is_not_ged_is_refused(tmp_path):
+    path = write_csv(tmp_path / "acled.csv", ("event_id_cnty", "event_date"), [{}])
+    with pytest.raises(CommandError, match="Not a UCDP GED file: required columns id, date_start"):
+        run(path)
