@@ -477,7 +477,8 @@ def celery_worker(transactional_db, settings, tmp_path):
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait(timeout=10)
-        server.delete(queue, f"_kombu.binding.{queue}")
+        for key in server.scan_iter(f"*{queue}*"):  # the queue and kombu's bindings of it
+            server.delete(key)
 
 
 def poll_until_finished(client, url: str, worker, timeout: float = 60) -> dict:
