@@ -17,12 +17,16 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from actors.models import Actor
 from events.api.filters import NotesVector
+from events.exports.admin import EventExportActionsMixin
 from events.forms import EventActorInlineFormSet, EventAdminForm, RetractForm
+from events.importers.admin import ImportBatchErrorsCsvMixin
 from events.models import NO_COUNTRY, Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
+from events.resources import EventResource
 from events.services import (
     event_delete,
     event_id_next,
@@ -162,7 +166,7 @@ class CitationInline(EventChildInlineMixin, admin.StackedInline):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(EventExportActionsMixin, ImportExportMixin, SimpleHistoryAdmin):
     form = EventAdminForm
     inlines = [EventActorInline, CitationInline]
     list_display = [
@@ -245,7 +249,9 @@ class EventAdmin(SimpleHistoryAdmin):
         ("Where", {"fields": [("place", "geo_precision")]}),
         ("Description", {"fields": ["notes", "tags", "source_scale"]}),
     ]
-    actions = ["mark_reviewed", "publish", "retract"]
+    actions = ["mark_reviewed", "publish", "retract", "export_selected_acled", "export_selected_xlsx"]
+    # Import and export screens (django-import-export): places, actors and sources by name.
+    resource_classes = [EventResource]
 
     def get_queryset(self, request):
         # The actors column reads prefetched rows: one query per page, not one per event.
@@ -433,7 +439,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(ImportBatchErrorsCsvMixin, admin.ModelAdmin):
     """Import runs are a record: listed and viewed, never edited or deleted here."""
 
     list_display = [
