@@ -4,6 +4,7 @@ Development defaults are safe and need nothing set (SQLite file, DEBUG on).
 Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL (see .env.example).
 """
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -53,6 +54,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "simple_history",
+    "axes",
 ]
 LOCAL_APPS = [
     "places",
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "config.middleware.DatabaseUnavailableMiddleware",
+    # Last, as django-axes asks: turns a login refused for too many failures into a 429.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -122,6 +126,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login throttling (django-axes, docs/security.md): the admin login and the API token endpoint
+# (/api/v1/auth/token/) refuse a user name from an address after AXES_FAILURE_LIMIT failures for
+# AXES_COOLOFF_TIME, even with the right password. Failures are rows in the database (every web node
+# sees them); `manage.py axes_reset_username NAME` unlocks early.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out logins before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "events.api.auth.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "events.api.auth.client_ip"
+AXES_ENABLE_ADMIN = False  # no admin pages for the attempts: manage.py axes_list_attempts / axes_reset_*
+# Proxies in front of gunicorn that append to X-Forwarded-For (0: REMOTE_ADDR is the client, and a
+# client's own X-Forwarded-For is ignored, so it cannot pick a fresh address per attempt).
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

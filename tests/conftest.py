@@ -49,3 +49,10 @@ def anonymous_api_throttle_off(settings):
 def fast_password_hashing(settings):
     """MD5 hashing in tests: the real hasher's deliberate slowness dominates fixture time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def login_throttling_off(settings):
+    """django-axes off by default: its backend needs a request, which the test client's login()
+    does not pass. tests/test_login_throttling.py turns it on and signs in through the real forms."""
+    settings.AXES_ENABLED = False
