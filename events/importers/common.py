@@ -27,7 +27,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from actors.models import Actor
-from events.importers.bulk import copy_history, copy_rows, ids_in
+from events.importers.bulk import allocate_ids, copy_history, copy_rows, ids_in
 from events.models import (
     Citation,
     Event,
@@ -90,6 +90,22 @@ EVENT_INSERT_COLUMNS: tuple[str, ...] = (
     "version",
 )
 ACTOR_COLUMNS = ("event_id", "actor_id", "role", "inter", "position")
+PLACE_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "parent_id",
+    "country_code",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "path",
+    "depth",
+    "country_name",
+    "admin1",
+    "admin2",
+    "admin3",
+)
 # Citation fields a format may fill (EventRecord.citation_fields) and their defaults.
 CITATION_EXTRA: dict[str, Any] = {
     "url": "",
@@ -598,48 +614,36 @@ class EventLoader:
                     self.country_names[code] = name
 
     def _create_places(self, missing: list[PlaceKey], needed: dict[PlaceKey, EventRecord]) -> None:
-        """Create missing places level by level; path, depth and labels set here, as save() would."""
-        for level in range(5):
-            keys = [key for key in missing if _deepest(key) == level]
-            if not keys:
-                continue
-            objs = []
-            for key in keys:
-                record = needed[key]
-                code, a1, a2, a3, _ = key
-                if level == 0:
-                    name = record.country_name or code
-                    objs.append(
-                        Place(name=name, kind=PlaceKind.COUNTRY, country_code=code, country_name=name)
-                    )
-                    continue
-                parent_id, _, parent_depth, _ = self.places[_parent_key(key)]
-                kind = _LEVEL_KINDS[level - 1]
-                place = Place(
-                    name=key[level],
-                    kind=kind,
-                    parent_id=parent_id,
-                    country_code=code,
-                    depth=parent_depth + 1,
-                    country_name=self.country_names.get(code, ""),
-                    admin1=a1,
-                    admin2=a2,
-                    admin3=a3,
-                )
+        """Create missing places, parents first, in one COPY: their ids are taken up front so that
+        each row carries its path ("/<country id>/…/<own id>/"), depth and labels, as save() sets."""
+        missing = sorted(missing, key=_deepest)
+        rows = []
+        for pk, key in zip(allocate_ids(Place, len(missing)), missing, strict=True):
+            record = needed[key]
+            level = _deepest(key)
+            code, a1, a2, a3, _ = key
+            latitude = longitude = None
+            geo_precision = GeoPrecision.EXACT
+            if level == 0:
+                name = record.country_name or code
+                kind, parent_id, path, depth = PlaceKind.COUNTRY, None, f"/{pk}/", 0
+                self.country_names[code] = name
+            else:
+                name, kind = key[level], _LEVEL_KINDS[level - 1]
+                parent_id, parent_path, parent_depth, _ = self.places[_parent_key(key)]
+                path, depth = f"{parent_path}{pk}/", parent_depth + 1
                 if kind == PlaceKind.LOCALITY:
-                    place.latitude, place.longitude = record.latitude, record.longitude
-                    place.geo_precision = record.geo_precision or GeoPrecision.EXACT
-                objs.append(place)
-            Place.objects.bulk_create(objs, batch_size=self.batch_size)
-            for key, place in zip(keys, objs, strict=True):
-                parent_path = self.places[_parent_key(key)][1] if level else "/"
-                place.path = f"{parent_path}{place.pk}/"
-                self.places[key] = (place.pk, place.path, place.depth, place.geo_precision)
-                if level == 0:
-                    self.country_names[key[0]] = place.name
-            Place.objects.bulk_update(objs, ["path"], batch_size=self.batch_size)
-            self._history(Place, objs)
-            self.new_places += len(objs)
+                    latitude, longitude = record.latitude, record.longitude
+                    geo_precision = record.geo_precision or GeoPrecision.EXACT
+            labels = (self.country_names.get(code, name), a1, a2, a3)
+            rows.append(
+                (pk, name, kind, parent_id, code, latitude, longitude, geo_precision, path, depth, *labels)
+            )
+            self.places[key] = (pk, path, depth, geo_precision)
+            self.coordinates[pk] = (latitude, longitude)
+        copy_rows(Place, PLACE_COLUMNS, rows)
+        self._copy_history(Place, "id", [row[0] for row in rows])
+        self.new_places += len(rows)
 
     # -- events --------------------------------------------------------------------------------
 
@@ -983,14 +987,8 @@ def run_import(
         _finish(batch, ImportBatch.State.FAILED, 0, 0, [RowError(1, "", "", str(exc))], None)
         raise
     batch.format = parse.format
-    batch.save()
     errors: list[RowError] = []
-    loader = EventLoader(
-        batch=batch,
-        user=user,
-        batch_size=batch_size,
-        change_reason=f"Imported from {batch.file_name} (import batch {batch.pk})",
-    )
+    loader: EventLoader | None = None
     rows = 0
     bar = tqdm(
         total=max(lines - 1, 0),
@@ -1000,6 +998,14 @@ def run_import(
     )
     try:
         with bar, transaction.atomic():
+            # The batch row commits with the events or not at all: a run killed mid-way leaves nothing.
+            batch.save()
+            loader = EventLoader(
+                batch=batch,
+                user=user,
+                batch_size=batch_size,
+                change_reason=f"Imported from {batch.file_name} (import batch {batch.pk})",
+            )
             _lock_imports()
             seen: dict[str, int] = {}
             raw: list[tuple[int, list[str]]] = []
@@ -1016,6 +1022,9 @@ def run_import(
             loader.advance_counters()
             if dry_run or (strict and errors):
                 raise _Rollback
+            _finish(
+                batch, ImportBatch.State.COMMITTED, rows, len({error.row for error in errors}), errors, loader
+            )
     except _Rollback:
         pass
     except HeaderError as exc:
@@ -1030,7 +1039,9 @@ def run_import(
         state = ImportBatch.State.FAILED
     else:
         state = ImportBatch.State.COMMITTED
-    _finish(batch, state, rows, len({error.row for error in errors}), errors, loader)
+    if state != ImportBatch.State.COMMITTED:
+        # Rolled back: the batch row is written again, alone, to record the run.
+        _finish(batch, state, rows, len({error.row for error in errors}), errors, loader)
     if state == ImportBatch.State.COMMITTED and loader.created + loader.updated >= ANALYZE_AFTER:
         _analyze()
     return ImportOutcome(

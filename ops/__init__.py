@@ -1,0 +1,1 @@
+"""Operations tooling: backups and restores (ops/backup.py), the load test (ops/loadtest.py)."""
