@@ -120,7 +120,7 @@ def export_job_start(*, user, format: str, params: Mapping[str, Any], escape: bo
         raise exceptions.ValidationError({"filters": exc.detail}) from None
     background = background_configured()
     if background:
-        active = ExportJob.objects.filter(created_by=user, state__in=ACTIVE_STATES).count()
+        active = export_jobs_for(user).filter(created_by=user, state__in=ACTIVE_STATES).count()
         if active >= settings.EXPORT_JOBS_MAX_ACTIVE:
             raise TooManyExportJobs()
     job = ExportJob(created_by=user, format=format, params=params, escape=escape)
@@ -181,7 +181,7 @@ def export_job_run(*, job_id: int) -> ExportJob:
     """Run a queued job: write its export into the exports storage. A failure is recorded on the
     job (state failed, the error), not raised. A job already done or failed is left alone (a
     message delivered twice)."""
-    job = ExportJob.objects.select_related("created_by").get(pk=job_id)
+    job = ExportJob.objects.using(DEFAULT_DB_ALIAS).select_related("created_by").get(pk=job_id)
     if job.state not in ACTIVE_STATES:
         return job
     job.state, job.started_at, job.rows_done, job.error = ExportJob.State.RUNNING, timezone.now(), 0, ""
