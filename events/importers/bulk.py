@@ -54,6 +54,29 @@ _SQLITE_NATIVE = frozenset(
 )
 
 
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """`count` fresh primary keys for `model`, for rows that need their id before they are written
+    (a place's path ends with its own id). Never handed out twice, even under concurrent writers."""
+    if count <= 0:
+        return []
+    table, column = model._meta.db_table, model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite has one writer at a time; continue after the highest id and AUTOINCREMENT's.
+        quote = connection.ops.quote_name
+        cursor.execute(f"SELECT COALESCE(MAX({quote(column)}), 0) FROM {quote(table)}")
+        highest = cursor.fetchone()[0]
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        start = max(highest, row[0] if row else 0) + 1
+    return list(range(start, start + count))
+
+
 def _copy_type(field: models.Field) -> str | None:
     db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
     return _COPY_TYPES.get((db_type or "").split("(")[0].strip().lower())
@@ -63,7 +86,8 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], values: list[tu
     """Insert tuples (in the order of `columns`, attnames) into `model`'s table.
 
     Columns not named get the field's default, as Model() would give them; the primary key,
-    when not named, comes from the table's identity/autoincrement default.
+    when not named, comes from the table's identity/autoincrement default (name it with ids
+    from allocate_ids when rows need to know it first).
     """
     if not values:
         return 0
