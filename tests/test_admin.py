@@ -32,12 +32,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Every test logs in for real; the production hasher's cost would dominate their time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class FormParser(HTMLParser):
     """The fields a browser would submit from the page's main form (id ends in _form)."""
 
