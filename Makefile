@@ -72,3 +72,13 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+
+# Operations (docs/operations.md). Backups: pg_dump -Fc of $DATABASE_URL into $(BACKUP_DIR)/;
+# `make restore FILE=backups/chronicle-….dump` restores one (FORCE=1 to replace a database holding data).
+.PHONY: backup restore
+BACKUP_DIR ?= backups
+backup:
+	BACKUP_DIR=$(BACKUP_DIR) $(PY) -m ops.backup backup
+restore:
+	@test -n "$(FILE)" || { echo "make restore needs FILE=backups/chronicle-<timestamp>.dump" >&2; exit 2; }
+	$(PY) -m ops.backup restore "$(FILE)" $(if $(filter 1 yes true,$(FORCE)),--force)
