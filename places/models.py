@@ -112,7 +112,10 @@ class Place(models.Model):
         parent = self.parent
         if KIND_RANK[self.kind] <= KIND_RANK[parent.kind]:
             raise ValidationError(
-                {"kind": f"A {self.get_kind_display()} cannot sit under a {parent.get_kind_display()}."}
+                {
+                    "kind": f"A place of kind “{self.get_kind_display()}” cannot sit under one of "
+                    f"kind “{parent.get_kind_display()}”; choose a parent of a higher level."
+                }
             )
         if self.pk and parent.path.startswith(self.path or "\0"):
             raise ValidationError({"parent": "A place cannot sit under itself."})
