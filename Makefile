@@ -26,7 +26,7 @@ migrate: setup
 
 seed: migrate
 	$(PY) manage.py loaddata fixtures/seed.json
-	$(PY) manage.py create_demo_curator
+	$(PY) manage.py create_demo_curator --reviewer
 
 run: seed
 	@echo "Chronicle on http://$(HOST):$(PORT)/ (admin at /admin/, API at /api/v1/, docs at /api/docs/)"
