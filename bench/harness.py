@@ -203,7 +203,7 @@ def machine() -> dict[str, str]:
     ).stdout.strip()
     return {
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "commit": commit + (" (with uncommitted changes)" if dirty else ""),
+        "commit": commit + (" (the working tree had uncommitted changes)" if dirty else ""),
         "machine": f"{os.cpu_count()} CPUs ({cpu}), {ram_kb / 1024 / 1024:.0f} GB RAM, "
         f"load average {os.getloadavg()[0]:.1f} at start",
         "software": f"PostgreSQL {postgres} (shared_buffers {shared_buffers}), Python "
@@ -296,7 +296,8 @@ def write_report(path: Path, text: str) -> None:
         tail = rest.split(END, 1)[1]
         updated = head + text + tail
     else:
-        updated = current.rstrip() + "\n\n## Latest `make bench` run\n\n" + text + "\n"
+        heading = "## Latest `make bench` run"
+        updated = current.rstrip() + ("\n\n" if heading in current else f"\n\n{heading}\n\n") + text + "\n"
     path.write_text(updated, encoding="utf-8")
 
 
