@@ -5,6 +5,7 @@ deadline (DESIGN.md §7 "OpenAPI"): every response must be a non-5xx whose statu
 type, headers and body the schema declares, 4xx errors included.
 """
 
+import os
 import re
 
 import pytest
@@ -33,8 +34,10 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
+# `make fuzz` runs these tests longer: FUZZ_EXAMPLES examples per operation for both callers.
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES") or 0)
 FUZZ = settings(
-    max_examples=15,
+    max_examples=FUZZ_EXAMPLES or 15,
     derandomize=True,
     deadline=None,
     database=None,
@@ -85,7 +88,7 @@ def test_every_read_operation_conforms_for_anonymous_callers(case, world):
 
 
 @OWN.include(path_regex="^/api/v1/").parametrize()
-@settings(FUZZ, max_examples=6)
+@settings(FUZZ, max_examples=FUZZ_EXAMPLES or 6)
 def test_every_operation_conforms_for_a_curator(case, world, curator_token):
     case.call_and_validate(headers={"Authorization": f"Token {curator_token}"}, checks=CHECKS)
 
