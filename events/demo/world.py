@@ -69,6 +69,8 @@ class Namer:
 
 @dataclass
 class Regime:
+    """A period of government: its state forces carry the period in their names ("(2011-)")."""
+
     start: dt.date
     end: dt.date
     military: int
@@ -78,6 +80,8 @@ class Regime:
 
 @dataclass
 class Country:
+    """One country's invented places, actors and sources, in the shapes the event maker uses."""
+
     code: str
     name: str
     weight: int
