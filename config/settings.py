@@ -241,6 +241,9 @@ CACHES = {
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# The admin import keeps the upload between preview and confirmation in Django's default
+# storage, not a local temp folder another web node could not see (DESIGN.md §6).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
 
 # Simple history records who made each change through the request middleware;
 # imports pass their user explicitly.

@@ -56,3 +56,9 @@ def login_throttling_off(settings):
     """django-axes off by default: its backend needs a request, which the test client's login()
     does not pass. tests/test_login_throttling.py turns it on and signs in through the real forms."""
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture(autouse=True)
+def media_in_a_temporary_folder(settings, tmp_path):
+    """Uploads and export files land in the test's own folder, never in the working tree."""
+    settings.MEDIA_ROOT = tmp_path / "media"
