@@ -214,7 +214,9 @@ def event_delete(*, event: Event, by) -> None:
     if is_public and (by is None or not by.has_perm("events.retract_event")):
         raise PermissionDenied("Only reviewers can delete published or retracted events.")
     with transaction.atomic():
-        if is_public:
+        # A retracted event has a tombstone only if it was ever published: a draft's id never was public.
+        tombstoned = Tombstone.objects.filter(event_id=event.event_id).exists()
+        if event.status == Status.PUBLISHED or tombstoned:
             Tombstone.objects.update_or_create(
                 event_id=event.event_id,
                 defaults={
