@@ -115,6 +115,7 @@ CITATION_EXTRA: dict[str, Any] = {
     "reported_fatalities": None,
 }
 CITATION_COLUMNS = ("event_id", "source_id", *CITATION_EXTRA)
+_CITATION_DEFAULTS = tuple(CITATION_EXTRA.values())
 
 # Where a record's place sits: (ISO3, admin1, admin2, admin3, location); blanks are skipped levels.
 PlaceKey = tuple[str, str, str, str, str]
@@ -787,7 +788,10 @@ class EventLoader:
     def _citation_rows(event_pk: int, record: EventRecord, source_ids: Iterable[int]) -> list[tuple]:
         """(event_id, source_id, *CITATION_EXTRA) for each source."""
         extra = record.citation_fields
-        tail = tuple(extra.get(name, default) for name, default in CITATION_EXTRA.items())
+        if extra:
+            tail = tuple(extra.get(name, default) for name, default in CITATION_EXTRA.items())
+        else:
+            tail = _CITATION_DEFAULTS
         return [(event_pk, source_id, *tail) for source_id in source_ids]
 
     def _copy_history(self, model, column: str, pks: list[int], history_type: str = "+") -> None:
