@@ -197,38 +197,43 @@ class _Names:
     the per-event subqueries touch nothing but the event_id indexes)."""
 
     def __init__(self) -> None:
-        self.actors = dict(Actor.objects.values_list("id", "name"))
-        self.sources = dict(Source.objects.values_list("id", "name"))
+        # Keyed by the id as text, the way the aggregates carry it.
+        self.actors = {str(pk): name for pk, name in Actor.objects.values_list("id", "name")}
+        self.sources = {str(pk): name for pk, name in Source.objects.values_list("id", "name")}
 
     def split_actors(self, joined: str | None) -> tuple[str, str, int | None, str, str, int | None]:
         """(actor1, assoc_actor_1, inter1, actor2, assoc_actor_2, inter2) from the joined string."""
-        if not joined:
-            return ("", "", None, "", "", None)
-        names: dict[str, list[str]] = {}
-        inters: dict[str, int | None] = {}
-        actors = self.actors
-        for part in joined.split(_FIELD_SEP):
-            role, inter, actor_id = part.split(_PART_SEP, 2)
-            names.setdefault(role, []).append(actors[int(actor_id)])
-            if role not in inters:
-                inters[role] = int(inter) if inter else None
-        return (
-            "; ".join(names.get(ActorRole.ACTOR1, ())),
-            "; ".join(names.get(ActorRole.ASSOC_ACTOR_1, ())),
-            inters.get(ActorRole.ACTOR1),
-            "; ".join(names.get(ActorRole.ACTOR2, ())),
-            "; ".join(names.get(ActorRole.ASSOC_ACTOR_2, ())),
-            inters.get(ActorRole.ACTOR2),
-        )
+        actor1 = actor2 = ""
+        inter1 = inter2 = None
+        assoc1: list[str] = []
+        assoc2: list[str] = []
+        if joined:
+            actors = self.actors
+            for part in joined.split(_FIELD_SEP):
+                role, inter, actor_id = part.split(_PART_SEP)
+                name = actors[actor_id]
+                if role == _ACTOR1:
+                    actor1, inter1 = name, _INTERS.get(inter)
+                elif role == _ACTOR2:
+                    actor2, inter2 = name, _INTERS.get(inter)
+                elif role == _ASSOC1:
+                    assoc1.append(name)
+                else:
+                    assoc2.append(name)
+        return actor1, "; ".join(assoc1), inter1, actor2, "; ".join(assoc2), inter2
 
     def join_sources(self, joined: str | None) -> str:
         if not joined:
             return ""
         sources = self.sources
-        names = [sources[int(source_id)] for source_id in joined.split(_FIELD_SEP)]
-        if len(names) > 1:
-            names = list(dict.fromkeys(names))  # two citations of one source name it once
-        return "; ".join(names)
+        if _FIELD_SEP not in joined:
+            return sources[joined]
+        names = list(dict.fromkeys(sources[source_id] for source_id in joined.split(_FIELD_SEP)))
+        return "; ".join(names)  # two citations of one source name it once
+
+
+_INTERS = {str(code): code for code in range(1, 9)}
+_ACTOR1, _ACTOR2, _ASSOC1 = str(ActorRole.ACTOR1), str(ActorRole.ACTOR2), str(ActorRole.ASSOC_ACTOR_1)
 
 
 def export_values(queryset: QuerySet) -> QuerySet:
