@@ -218,6 +218,33 @@ def test_a_connection_dropped_mid_save_answers_503_changes_nothing_and_the_retry
     assert (event.fatalities, event.notes, event.version) == (7, "Recoded from a second source.", 2)
 
 
+@contextlib.contextmanager
+def database_unreachable():
+    """Point the default connection at a port where nothing listens: a real refused connection."""
+    real_port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = "1"
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = real_port
+
+
+@pytest.mark.parametrize("url", ["/api/v1/exports/events.csv", "/api/v1/exports/events.geojson"])
+def test_an_export_asked_for_while_the_database_is_down_answers_503_not_a_200_that_breaks_off(url):
+    EventFactory(status=Status.PUBLISHED)
+    client = client_for()
+
+    with database_unreachable():
+        response = client.get(url)
+
+    assert_database_unavailable(response)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content)
+
+
 # --- two curators saving the same event at once ------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 
+from django.db import connections
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -64,6 +65,11 @@ class EventExportView(APIView):
             return FileResponse(
                 handle, as_attachment=True, filename=filename, content_type=export.content_type
             )
+        # Connect before the 200 goes out: with the database down the client gets a 503, not a
+        # truncated file (config/middleware.py).
+        database = connections[queryset.db]
+        database.close_if_health_check_failed()
+        database.ensure_connection()
         response = StreamingHttpResponse(
             stream_export(self.fmt, queryset, escape=escape), content_type=export.content_type
         )
