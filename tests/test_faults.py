@@ -26,6 +26,7 @@ from actors.models import Actor
 from events.models import Citation, Event, EventActor, EventIdCounter, ImportBatch, Source
 from events.services import StaleVersionError, event_update
 from events.vocab import Status
+from ops.loadtest import free_port, gunicorn, request, server_environment
 from ops.postgres import conninfo, database_url
 from places.models import Place
 from tests.acled_files import synthetic_rows, write_csv
@@ -216,6 +217,24 @@ def test_a_connection_dropped_mid_save_answers_503_changes_nothing_and_the_retry
     assert response.status_code == 200, response.content
     event.refresh_from_db()
     assert (event.fatalities, event.notes, event.version) == (7, "Recoded from a second source.", 2)
+
+
+def test_a_database_restart_between_requests_costs_a_gunicorn_worker_no_error(tmp_path):
+    """Persistent connections (CONN_MAX_AGE) are health-checked when a request starts."""
+    EventFactory(status=Status.PUBLISHED)
+    env = server_environment(database_url(connection.settings_dict))
+    env["PGAPPNAME"] = "chronicle-gunicorn-under-test"
+    port = free_port()
+    with gunicorn(port=port, workers=1, timeout=30, env=env, log=tmp_path / "gunicorn.log"):
+        assert request(port, "/api/v1/events/")[0] == 200
+        terminated = fetch_one(
+            """SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM pg_stat_activity
+               WHERE application_name = %s""",
+            [env["PGAPPNAME"]],
+        )[0]
+        assert terminated == 1  # the worker's persistent connection
+        assert request(port, "/api/v1/events/")[0] == 200
+        assert request(port, "/healthz")[0] == 200
 
 
 @contextlib.contextmanager
