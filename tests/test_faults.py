@@ -413,3 +413,21 @@ def test_two_curators_saving_the_same_admin_form_one_is_saved_the_other_sees_the
         2,
         expected_user,
     )
+
+
+# --- found by `make fuzz` ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/v1/places/", {"name": "Palmyra", "kind": "country", "country_code": "S\x00Y"}),
+        ("/api/v1/sources/", {"name": "A wire service", "country": "Syr\x00ia"}),
+    ],
+)
+def test_a_country_with_a_nul_character_is_refused_with_400_naming_the_field(curator, url, body):
+    response = client_for(curator).post(url, body, format="json")
+
+    assert response.status_code == 400, response.content
+    field = "country_code" if "country_code" in body else "country"
+    assert [error["field"] for error in response.json()["errors"]] == [field]

@@ -63,7 +63,7 @@ class DateMode:
 def resolve_country(value: str) -> str | None:
     """ISO alpha-3 code for an ISO alpha-2/alpha-3 code or a country name; None if unknown."""
     text = value.strip()
-    if not text:
+    if not text or "\x00" in text:  # PostgreSQL refuses NUL in text: no country has one
         return None
     country = lookup_country(text)
     if country:
