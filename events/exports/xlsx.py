@@ -15,7 +15,7 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from events.exports.columns import CHRONICLE_COLUMNS
+from events.exports.columns import XLSX_COLUMNS
 from events.exports.query import export_rows
 from events.models import Event, EventActor
 from events.vocab import EventType, InterCode
@@ -80,7 +80,7 @@ def _header(sheet, names, styles) -> None:
 
 def _events_sheet(workbook, queryset: QuerySet, styles) -> int:
     sheet = workbook.add_worksheet("Events")
-    columns = CHRONICLE_COLUMNS
+    columns = XLSX_COLUMNS
     for col, column in enumerate(columns):
         sheet.set_column(col, col, column.width)
     _header(sheet, [column.name for column in columns], styles)
