@@ -26,7 +26,7 @@ from events.exports.admin import EventExportActionsMixin
 from events.forms import EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
 from events.models import NO_COUNTRY, Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
-from events.resources import EventResource
+from events.resources import EventResource, SourceResource
 from events.services import (
     event_delete,
     event_id_next,
@@ -431,7 +431,8 @@ class CitationAdmin(EventEditableMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [SourceResource]  # by name, the natural key
     list_display = ["name", "kind", "scale", "country", "url"]
     list_filter = ["kind", "scale"]
     search_fields = ["name"]
