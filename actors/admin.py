@@ -1,9 +1,11 @@
 """Curation admin for actors and the relations between them."""
 
 from django.contrib import admin
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from actors.models import Actor, ActorRelation
+from events.resources import ActorResource
 
 
 class ActorRelationInline(admin.TabularInline):
@@ -21,7 +23,8 @@ class ActorRelationInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(SimpleHistoryAdmin):
+class ActorAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [ActorResource]  # by name; the parent force by name too
     list_display = ["name", "kind", "country", "parent", "active_from", "active_to", "updated_at"]
     list_filter = ["kind"]
     list_select_related = ["parent"]

@@ -1,13 +1,16 @@
 """Curation admin for the place hierarchy (country > admin1 > … > site)."""
 
 from django.contrib import admin
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from events.resources import PlaceResource
 from places.models import Place
 
 
 @admin.register(Place)
-class PlaceAdmin(SimpleHistoryAdmin):
+class PlaceAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [PlaceResource]  # the parent as a path of names
     list_display = ["name", "kind", "parent", "country_code", "latitude", "longitude", "geo_precision"]
     list_filter = ["kind", "geo_precision"]
     list_select_related = ["parent"]

@@ -187,3 +187,94 @@ def test_the_admin_export_screen_writes_natural_keys(client, curator, reference_
     row = dict(zip(dataset.headers, dataset[0], strict=True))
     assert row["place"] == "Syria > Town"
     assert row["event_id"] == "SYR8"
+
+
+# -- reference data: sources, actors and places by natural key -----------------------------------
+
+
+def upload_csv(header: list[str], rows: list[list[str]]) -> SimpleUploadedFile:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return SimpleUploadedFile("data.csv", text.getvalue().encode(), content_type="text/csv")
+
+
+def admin_import(client, url: str, header: list[str], rows: list[list[str]]):
+    """Preview then confirm an import on an admin's import screen."""
+    response = client.post(
+        f"{url}import/", {"resource": "0", "format": "0", "import_file": upload_csv(header, rows)}
+    )
+    assert response.status_code == 200
+    assert "confirm_form" in response.context, response.context.get("result") and [
+        (row.number, row.error_dict) for row in response.context["result"].invalid_rows
+    ]
+    confirm = response.context["confirm_form"].initial
+    assert client.post(f"{url}process_import/", confirm).status_code == 302
+
+
+def test_sources_actors_and_places_import_by_natural_key_in_the_admin(client, superuser):
+    from actors.models import Actor
+    from events.models import Source
+    from places.models import Place
+
+    client.force_login(superuser)
+    CountryFactory(name="Syria", country_code="SYR")
+    SourceFactory(name="SOHR", scale="National")
+
+    admin_import(
+        client,
+        "/admin/events/source/",
+        ["name", "kind", "scale", "url", "country"],
+        [["SOHR", "ngo", "International", "", "GBR"], ["Enab Baladi", "newspaper", "National", "", "SYR"]],
+    )
+    assert dict(Source.objects.values_list("name", "scale")) == {
+        "SOHR": "International",
+        "Enab Baladi": "National",
+    }
+
+    admin_import(
+        client,
+        "/admin/actors/actor/",
+        ["name", "kind", "country", "parent"],
+        [
+            ["Military Forces of Syria (2000-2024)", "State forces", "SYR", ""],
+            ["Air Force of Syria (2000-2024)", "1", "SYR", "Military Forces of Syria (2000-2024)"],
+        ],
+    )
+    air_force = Actor.objects.get(name="Air Force of Syria (2000-2024)")
+    assert (air_force.kind, air_force.parent.name) == (1, "Military Forces of Syria (2000-2024)")
+
+    admin_import(
+        client,
+        "/admin/places/place/",
+        ["name", "kind", "parent", "country_code", "latitude", "longitude"],
+        [
+            ["Homs", "admin1", "Syria", "SYR", "", ""],
+            ["Palmyra", "locality", "Syria > Homs", "SYR", "34.56", "38.28"],
+        ],
+    )
+    assert Place.objects.get(name="Palmyra").hierarchy == ["Syria", "Homs", "Palmyra"]
+
+
+@pytest.mark.parametrize("url", ["/admin/events/source/", "/admin/actors/actor/", "/admin/places/place/"])
+def test_reference_data_admins_offer_export_with_natural_keys(client, superuser, url):
+    ActorFactory(name="Air Force of Syria (2000-2024)", parent=ActorFactory(name="Military Forces of Syria"))
+    PlaceFactory(name="Palmyra", parent=CountryFactory(name="Syria", country_code="SYR"))
+    SourceFactory(name="SOHR")
+    client.force_login(superuser)
+
+    form = client.get(f"{url}export/").context["form"]
+    columns = {name: "on" for name in form.fields if name not in ("resource", "format", "export_items")}
+    response = client.post(f"{url}export/", {"format": "0", "resource": "0", **columns})
+
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows
+    assert "id" not in rows[0]
+    if "actor" in url:
+        assert {row["name"]: row["parent"] for row in rows}["Air Force of Syria (2000-2024)"] == (
+            "Military Forces of Syria"
+        )
+    if "place" in url:
+        assert {row["name"]: row["parent"] for row in rows}["Palmyra"] == "Syria"
