@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from events.textcheck import name_problem
 from events.vocab import ActorRelationKind, InterCode
 
 
@@ -60,6 +61,11 @@ class Actor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # A look-alike name would pass for another actor (events/textcheck.py).
+        if problem := name_problem(self.name or ""):
+            raise ValidationError({"name": problem})
 
     def save(self, *args, **kwargs) -> None:
         self.country = self.country.upper()

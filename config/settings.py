@@ -65,6 +65,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.request_limits.QueryStringLimitMiddleware",
     "config.routers.ReplicaReadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -174,6 +175,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DATA_UPLOAD_MAX_MEMORY_SIZE", 10 * 1024 * 1024))
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Longer query strings answer 414 (config/request_limits.py); gunicorn's own limit is 4,094 bytes.
+MAX_QUERY_STRING_BYTES = int(os.environ.get("MAX_QUERY_STRING_BYTES", 16 * 1024))
 
 # Production hardening (manage.py check --deploy is clean with DEBUG=0).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -197,6 +200,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "events.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON nested too deep for Python's decoder is a 400 (events/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "events.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "events.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "events.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["events.api.permissions.AnonThrottle"],

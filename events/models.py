@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from events.textcheck import name_problem
 from events.vocab import (
     EVENT_TAXONOMY,
     ActorRole,
@@ -77,6 +78,11 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        # A look-alike name would pass for another source (events/textcheck.py).
+        if problem := name_problem(self.name or ""):
+            raise ValidationError({"name": problem})
 
 
 class ImportBatch(models.Model):

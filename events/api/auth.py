@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from events.api.parsers import JSONParser
 from events.api.serializers import ErrorSerializer
 
 
@@ -66,7 +67,7 @@ class ObtainTokenView(APIView):
     authentication_classes: list = []  # credentials come in the body; no session, so no CSRF
     permission_classes: list = []
     throttle_classes: list = []  # django-axes throttles failures per user name and address
-    parser_classes = [parsers.JSONParser, parsers.FormParser]
+    parser_classes = [JSONParser, parsers.FormParser]
 
     @extend_schema(
         summary="Get your API token",

@@ -33,6 +33,7 @@ from events.importers.common import (
     split_names,
 )
 from events.models import ImportBatch
+from events.textcheck import NUL, name_problem
 from events.vocab import (
     EVENT_TAXONOMY,
     ActorRole,
@@ -53,6 +54,7 @@ _TIME_PRECISIONS = tuple(TimePrecision.values)
 _GEO_PRECISIONS = tuple(GeoPrecision.values)
 MAX_NAME = 255  # actors and sources
 MAX_PLACE_NAME = 200
+MAX_TIMESTAMP = 2**63 - 1  # source_timestamp is a 64-bit column
 
 
 _EVENT_ID = re.compile(r"\S{1,30}")
@@ -91,6 +93,7 @@ class AcledParser:
         self.legacy = is_legacy_header(columns)
         self.format = ImportBatch.Format.ACLED_LEGACY if self.legacy else ImportBatch.Format.ACLED
         self.width = len(names)
+        self._names = names
         # Absent optional columns read the blank padded onto the end of every row.
         self.col: dict[str, int] = {}
         for position, name in enumerate(names):
@@ -103,6 +106,8 @@ class AcledParser:
     def identify(self, fields: list[str]) -> tuple[str, int]:
         position = self._indices[0]
         event_id = fields[position].strip() if position < len(fields) else ""
+        if NUL in event_id:
+            event_id = ""  # not looked up (PostgreSQL refuses NUL); __call__ reports the row
         return event_id, row_digest(self._layout, fields)
 
     def _memo(self, name: str, key, compute):
@@ -119,6 +124,13 @@ class AcledParser:
                 reason = f"the row has {len(fields)} fields where the header has {width}"
                 return [RowError(line, "", "", reason)]
             del fields[width:]
+        if NUL in "".join(fields):
+            # PostgreSQL text cannot hold NUL; a NUL byte mostly means a binary or corrupt file.
+            return [
+                RowError(line, self._names[i], value.replace(NUL, "\u2400"), "contains a NUL character")
+                for i, value in enumerate(fields)
+                if NUL in value
+            ]
         fields.append("")
         (
             i_id, i_date, i_tp, i_type, i_sub, i_actor1, i_assoc1, i_inter1, i_actor2, i_assoc2, i_inter2,
@@ -206,7 +218,7 @@ class AcledParser:
                 timestamp = int(timestamp)
             except ValueError:
                 timestamp = _count(timestamp)
-            if timestamp.__class__ is str or timestamp < 0:
+            if timestamp.__class__ is str or not 0 <= timestamp <= MAX_TIMESTAMP:
                 problems.append(("timestamp", "not a whole number ≥ 0 (expected Unix seconds)"))
         else:
             timestamp = None
@@ -358,11 +370,15 @@ def _actors(actor1: str, assoc1: str, inter1: int | None, actor2: str, assoc2: s
         name = clean_text(name_text)
         if len(name) > MAX_NAME:
             problems.append((name_column, f"longer than {MAX_NAME} characters"))
+        elif problem := name_problem(name):
+            problems.append((name_column, problem))
         elif name:
             actors.append((role, name, inter, 0))
         for position, assoc in enumerate(split_names(assoc_text)):
             if len(assoc) > MAX_NAME:
                 problems.append((assoc_column, f"{assoc[:40]!r}… is longer than {MAX_NAME} characters"))
+            elif problem := name_problem(assoc):
+                problems.append((assoc_column, f"{assoc!r}: {problem}"))
             else:
                 actors.append((assoc_role, assoc, None, position))
     return tuple(actors), tuple(problems)
@@ -376,6 +392,8 @@ def _sources(source: str, scale: str):
     for name in names:
         if len(name) > MAX_NAME:
             problems.append(("source", f"{name[:40]!r}… is longer than {MAX_NAME} characters"))
+        elif problem := name_problem(name):
+            problems.append(("source", f"{name!r}: {problem}"))
     if len(scale) > 60:
         problems.append(("source_scale", "longer than 60 characters"))
     return (scale, tuple(zip(names, source_scales(names, scale), strict=True))), tuple(problems)

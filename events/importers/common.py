@@ -327,8 +327,11 @@ def parse_date(text: str, _cache: dict[str, dt.date] = {}) -> dt.date:  # noqa: 
     return parsed
 
 
+MAX_COUNT = 2**31 - 1  # counts are 32-bit integer columns
+
+
 def parse_count(text: str, *, blank: int | None = 0) -> int | None:
-    """A whole number ≥ 0 ("3", "3.0"); blank gives `blank`."""
+    """A whole number ≥ 0 ("3", "3.0") that fits the database column; blank gives `blank`."""
     value = text.strip()
     if not value:
         return blank
@@ -344,6 +347,8 @@ def parse_count(text: str, *, blank: int | None = 0) -> int | None:
         number = int(as_float)
     if number < 0:
         raise ValueError("cannot be negative")
+    if number > MAX_COUNT:
+        raise ValueError(f"too large (at most {MAX_COUNT:,})")
     return number
 
 

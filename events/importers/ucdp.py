@@ -38,6 +38,7 @@ from events.importers.common import (
     split_names,
 )
 from events.models import ImportBatch
+from events.textcheck import NUL
 from events.vocab import ActorRole, EventType, InterCode, SubEventType, TimePrecision
 from places.countries import country_by_name
 
@@ -104,6 +105,8 @@ class UcdpParser:
     def identify(self, fields: list[str]) -> tuple[str, int]:
         position = self.col["id"]
         raw = fields[position].strip() if position < len(fields) else ""
+        if NUL in raw:
+            raw = ""  # not looked up (PostgreSQL refuses NUL); __call__ reports the row
         return (f"UCDP{raw}" if raw else ""), row_digest(self._layout, fields)
 
     def __call__(self, line: int, fields: list[str]) -> EventRecord | list[RowError]:
@@ -112,6 +115,14 @@ class UcdpParser:
                 RowError(line, "", "", f"the row has {len(fields)} fields where the header has {self.width}")
             ]
         col = self.col
+        if NUL in "".join(fields):
+            # PostgreSQL text cannot hold NUL; a NUL byte mostly means a binary or corrupt file.
+            names = {position: name for name, position in col.items()}
+            return [
+                RowError(line, names.get(i, ""), value.replace(NUL, "\u2400"), "contains a NUL character")
+                for i, value in enumerate(fields)
+                if NUL in value
+            ]
 
         def get(name: str) -> str:
             position = col.get(name)
