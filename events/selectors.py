@@ -4,16 +4,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.models import Event, EventQuerySet, Tombstone
+from django.db.models import QuerySet
+
+from events.models import Citation, Event, EventActor, EventQuerySet, Tombstone
 
 # Bookkeeping columns every save touches; a history entry lists them only when nothing else changed.
 _BOOKKEEPING = {"updated_at", "updated_by", "version"}
 _CHANGE_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 
 
-def event_list(*, user) -> EventQuerySet:
-    """The events `user` may see, with everything a payload embeds loaded in constant queries."""
-    return Event.objects.visible_to(user).with_related()
+def event_list(*, user, related: bool = True) -> EventQuerySet:
+    """The events `user` may see, with everything a payload embeds loaded in constant queries.
+
+    `related=False` leaves the place, actors and citations out (list pages read rows: EventRows).
+    """
+    events = Event.objects.visible_to(user)
+    return events.with_related() if related else events
+
+
+def event_actors_of(*, event_ids: list[int]) -> QuerySet[EventActor]:
+    """The actors' parts in these events, in payload order (as EventQuerySet.with_related)."""
+    return EventActor.objects.filter(event_id__in=event_ids).order_by("role", "position", "id")
+
+
+def citations_of(*, event_ids: list[int]) -> QuerySet[Citation]:
+    """The citations of these events, in payload order (as EventQuerySet.with_related)."""
+    return Citation.objects.filter(event_id__in=event_ids).order_by("id")
 
 
 def event_get(*, user, event_id: str) -> Event:

@@ -110,7 +110,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 parameter=self.page_query_param,
                 message=f"Page {number} is beyond the last page ({paginator.num_pages}).",
             ) from None
-        return list(self.page)
+        return list(self.page_rows(self.page.object_list))
+
+    def page_rows(self, queryset):
+        """What a page lists: the model instances (EventPagination may read rows instead)."""
+        return queryset
 
     def get_paginated_response(self, data) -> Response:
         return Response(
@@ -164,6 +168,13 @@ class EventPagination(PageNumberPagination):
     mode_query_param = "pagination"
     cursor_query_param = "cursor"
     modes = ("page", "cursor")
+    # Set by the view: the values() columns a page reads (see events.api.serializers.EventRows).
+    columns: list[str] | None = None
+
+    def page_rows(self, queryset):
+        if not self.columns:
+            return queryset
+        return queryset.prefetch_related(None).values(*self.columns)
 
     def _mode(self, request) -> str:
         mode = request.query_params.get(self.mode_query_param) or "page"
@@ -191,11 +202,17 @@ class EventPagination(PageNumberPagination):
             # Row-value comparison (updated_at, id) > (…, …): PostgreSQL walks the composite index
             # with it; Django (5.2) writes an equivalent OR where the backend lacks row values.
             queryset = queryset.filter(TupleGreaterThan(Tuple("updated_at", "id"), position))
-        rows = list(queryset[: page_size + 1])
+        rows = list(self.page_rows(queryset[: page_size + 1]))
         self.has_next = len(rows) > page_size
         rows = rows[:page_size]
-        self.last_position = (rows[-1].updated_at, rows[-1].pk) if rows else None
+        self.last_position = self._position(rows[-1]) if rows else None
         return rows
+
+    @staticmethod
+    def _position(row) -> tuple[dt.datetime, int]:
+        if isinstance(row, dict):
+            return row["updated_at"], row["id"]
+        return row.updated_at, row.pk
 
     def decode_cursor(self, value: str | None) -> tuple[dt.datetime, int] | None:
         if not value:

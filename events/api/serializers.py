@@ -6,6 +6,11 @@ name and hand validated data to events.services.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
@@ -14,6 +19,7 @@ from rest_framework import serializers
 from actors.models import Actor
 from events.api.filters import MAX_ID, MAX_INT, resolve_country
 from events.models import Event, Source, Tombstone
+from events.selectors import citations_of, event_actors_of
 from events.vocab import ActorRole, CitationField, InterCode, RetractionReason, SubEventType
 from places.models import Place, PlaceKind
 
@@ -235,6 +241,120 @@ class EventSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
 
 
 EVENT_FIELDS = EventSerializer.Meta.fields
+
+
+# ---------------------------------------------------------------------------------------------
+# Events: list pages from rows
+#
+# A page of 50 events through EventSerializer builds ~7,000 field objects' worth of work (model
+# instances, prefetch caches, a nested serializer per actor and citation): 30–40 ms of Python for
+# ~3 ms of SQL. List pages instead read `values()` rows and fill the same shape, compiled once
+# from EventSerializer's own fields, so the serializer stays the one declaration of the payload
+# (and of the OpenAPI schema); tests/test_api_events.py checks both give the same JSON.
+
+# Fields whose DRF representation is the database value itself (str, int, float, bool, None).
+_AS_STORED = (
+    serializers.CharField,
+    serializers.IntegerField,
+    serializers.FloatField,
+    serializers.BooleanField,
+)
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One member of a payload: its key, the values() column it comes from, and how to render it."""
+
+    key: str
+    column: str
+    render: Callable[[Any], Any] | None = None  # None: the stored value as is
+    members: tuple[_Member, ...] = ()  # a nested object read from the same row (the place)
+
+
+def _members(serializer: serializers.Serializer, prefix: str = "") -> tuple[_Member, ...]:
+    """The scalar and nested-object members of a read serializer, as values() columns."""
+    members = []
+    for key, field in serializer.fields.items():
+        column = prefix + field.source.replace(".", "__")
+        if isinstance(field, serializers.ListSerializer):
+            continue  # a list of related rows (actors, citations): read in a batch of its own
+        if isinstance(field, serializers.Serializer):
+            members.append(_Member(key, column, members=_members(field, column + "__")))
+        elif isinstance(field, (serializers.DateField, serializers.DateTimeField)):
+            members.append(_Member(key, column, render=field.to_representation))
+        elif isinstance(field, (serializers.ChoiceField, *_AS_STORED)):
+            members.append(_Member(key, column))
+        else:  # a field this compiler cannot render from a column: extend it, don't guess
+            raise TypeError(f"Cannot render {type(field).__name__} {key!r} from a row.")
+    return tuple(members)
+
+
+def _columns(members: tuple[_Member, ...]) -> list[str]:
+    columns = []
+    for member in members:
+        columns.append(member.column)
+        columns.extend(_columns(member.members))
+    return columns
+
+
+def _render(row: dict, members: tuple[_Member, ...]) -> dict:
+    payload = {}
+    for member in members:
+        value = row[member.column]
+        if member.members:
+            payload[member.key] = None if value is None else _render(row, member.members)
+        elif value is None or member.render is None:
+            payload[member.key] = value
+        else:
+            payload[member.key] = member.render(value)
+    return payload
+
+
+@functools.cache
+def _event_shape() -> tuple[tuple[_Member, ...], dict[str, tuple[Callable, tuple[_Member, ...]]]]:
+    """(the event's own members, {list key: (selector of its rows, members of one item)})."""
+    fields = EventSerializer().fields
+    lists = {
+        "actors": (event_actors_of, _members(fields["actors"].child)),
+        "citations": (citations_of, _members(fields["citations"].child)),
+    }
+    many = {key for key, field in fields.items() if isinstance(field, serializers.ListSerializer)}
+    unknown = many - set(lists)
+    if unknown:
+        raise TypeError(f"No row selector for the list members {sorted(unknown)}.")
+    return _members(EventSerializer()), lists
+
+
+class EventRows:
+    """Event payloads (EventSerializer's JSON) built from `values()` rows in constant queries.
+
+    `columns` are what to select for each event; `render(rows)` adds one query per list member
+    asked for (actors, citations), whatever the number of rows.
+    """
+
+    def __init__(self, *, fields: list[str] | None = None) -> None:
+        members, lists = _event_shape()
+        wanted = set(fields or EVENT_FIELDS)
+        self.members = tuple(member for member in members if member.key in wanted)
+        self.lists = {key: spec for key, spec in lists.items() if key in wanted}
+        self.order = [key for key in EVENT_FIELDS if key in wanted]
+        # The primary key groups the list members; updated_at positions the cursor.
+        self.columns = list(dict.fromkeys(["id", "updated_at", *_columns(self.members)]))
+
+    def render(self, rows: list[dict]) -> list[dict]:
+        ids = [row["id"] for row in rows]
+        items: dict[str, dict[int, list[dict]]] = {}
+        for key, (selector, members) in self.lists.items():
+            grouped = items[key] = {}
+            for item in selector(event_ids=ids).values("event_id", *_columns(members)):
+                grouped.setdefault(item["event_id"], []).append(_render(item, members))
+        payloads = []
+        for row in rows:
+            payload = _render(row, self.members)
+            for key in self.lists:
+                payload[key] = items[key].get(row["id"], [])
+            payloads.append({key: payload[key] for key in self.order})
+        return payloads
 
 
 # ---------------------------------------------------------------------------------------------

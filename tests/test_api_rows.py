@@ -1,0 +1,117 @@
+"""List pages are built from rows (events.api.serializers.EventRows), details by EventSerializer:
+both must give the same JSON, member for member and in the same order."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from events.api.serializers import EVENT_FIELDS, EventRows
+from events.models import Event
+from events.vocab import ActorRole, EventType, InterCode, RetractionReason, Status, SubEventType
+from places.models import PlaceKind
+from tests.api_helpers import UTC, _event, _place, build_world, client_for
+from tests.factories import ActorFactory, SourceFactory
+
+URL = "/api/v1/events/"
+
+
+@pytest.fixture
+def world(db):
+    """build_world's five events and four whose members are null, blank, empty or many."""
+    w = build_world()
+    hamlet = _place("Nowhere", PlaceKind.LOCALITY, w.places["syria"])  # no coordinates
+    rebels, militia = ActorFactory(kind=InterCode.REBEL_GROUP), ActorFactory(kind=InterCode.POLITICAL_MILITIA)
+    source = SourceFactory()
+    w.events["legacy"] = _event(
+        event_date=dt.date(2001, 2, 3),
+        end_date=dt.date(2001, 2, 9),
+        event_type=EventType.EXPLOSIONS,
+        legacy_event_type="Remote violence",
+        place=hamlet,
+        geo_precision=None,
+        tags="legacy; imported",
+        source_scale="National-Regional",
+        actors=[
+            (rebels, ActorRole.ACTOR1),
+            (militia, ActorRole.ASSOC_ACTOR_1),
+            (w.actors["army"], ActorRole.ASSOC_ACTOR_1, InterCode.EXTERNAL_OTHER),
+            (w.actors["civilians"], ActorRole.ACTOR2),
+        ],
+        citations=[
+            {
+                "source": source,
+                "url": "https://example.org/1",
+                "quote": "Four killed.",
+                "field": "fatalities",
+                "reported_fatalities": 4,
+                "published_on": dt.date(2001, 2, 4),
+                "accessed_on": dt.date(2020, 1, 1),
+                "archive_url": "https://archive.org/x",
+            },
+            {"source": w.sources["reuters"], "quote": "Three killed.", "reported_fatalities": 3},
+        ],
+    )
+    w.events["bare"] = _event(
+        event_date=dt.date(2020, 7, 1),
+        event_type=EventType.STRATEGIC_DEVELOPMENTS,
+        sub_event_type=SubEventType.AGREEMENT,
+        place=w.places["iraq"],
+    )
+    retracted = _event(
+        event_date=dt.date(2019, 5, 5),
+        event_type=EventType.BATTLES,
+        sub_event_type=SubEventType.ARMED_CLASH,
+        place=w.places["aleppo_city"],
+        actors=[(w.actors["army"], ActorRole.ACTOR1)],
+        citations=[{"source": source, "quote": "A clash."}],
+    )
+    Event.objects.filter(pk=retracted.pk).update(
+        status=Status.RETRACTED,
+        retracted_at=dt.datetime(2024, 6, 1, 12, 30, 15, 123456, tzinfo=UTC),
+        retraction_reason=RetractionReason.DUPLICATE,
+    )
+    w.events["retracted"] = retracted
+    return w
+
+
+def detail(client, event_id: str, query: str = "") -> dict:
+    response = client.get(f"{URL}{event_id}/{query}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+@pytest.mark.parametrize("pagination", ["page", "cursor"])
+def test_list_rows_equal_the_detail_payload_of_every_event(world, viewer, pagination):
+    client = client_for(viewer)
+    response = client.get(f"{URL}?page_size=100&pagination={pagination}")
+    rows = response.json()["results"]
+    assert len(rows) == Event.objects.count() == 8
+    for row in rows:
+        expected = detail(client, row["event_id"])
+        assert row == expected
+        assert list(row) == list(expected) == EVENT_FIELDS
+
+
+def test_list_rows_keep_only_the_chosen_fields_in_the_payload_order(world, viewer):
+    client = client_for(viewer)
+    query = "?fields=citations,place,event_id,updated_at"
+    rows = client.get(f"{URL}{query}&page_size=100").json()["results"]
+    assert len(rows) == 8
+    for row in rows:
+        assert list(row) == ["event_id", "place", "citations", "updated_at"]
+        assert row == detail(client, row["event_id"], query)
+
+
+def test_list_members_not_asked_for_are_not_queried(world):
+    with CaptureQueriesContext(connection) as everything:
+        client_for().get(f"{URL}?page_size=100")
+    with CaptureQueriesContext(connection) as no_lists:
+        client_for().get(f"{URL}?page_size=100&fields=event_id,place")
+    # count + page + actors + citations, then count + page
+    assert (len(everything), len(no_lists)) == (4, 2)
+
+
+def test_rows_render_an_empty_page():
+    assert EventRows().render([]) == []
