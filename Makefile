@@ -39,7 +39,7 @@ WORKERS ?= 3
 serve: migrate
 	@test -n "$$SECRET_KEY" || { echo "make serve needs SECRET_KEY (see .env.example)"; exit 1; }
 	DEBUG=0 $(PY) manage.py collectstatic --noinput -v0
-	DEBUG=0 $(BIN)/gunicorn config.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
+	DEBUG=0 $(BIN)/gunicorn --config config/gunicorn.py --bind $(HOST):$(PORT) --workers $(WORKERS) --access-logfile -
 
 # Celery worker for background exports (config/celery.py, docs/scaling.md); needs a broker:
 # CELERY_BROKER_URL=redis://127.0.0.1:6379/0 make worker (REDIS_URL is used when it is unset).

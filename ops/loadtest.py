@@ -43,6 +43,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from config import gunicorn as server_settings  # noqa: E402 - the settings `make serve` uses
+
 BEGIN, END = "<!-- loadtest:begin -->", "<!-- loadtest:end -->"
 KINDS = ("list", "detail", "filter")
 MIX = {"list": 0.4, "detail": 0.3, "filter": 0.3}  # share of each kind of page
@@ -183,7 +187,8 @@ def gunicorn(*, port: int, workers: int, timeout: int, env: dict[str, str], log:
     """Run gunicorn (as `make serve` does) until the block ends; yields the master's pid."""
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
-        "config.wsgi",
+        "--config",
+        "config/gunicorn.py",
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -489,8 +494,9 @@ def report(
         f"commit {commit()}.",
         f"Machine: {machine()}; PostgreSQL {postgres_version()}; {sample.events:,} events "
         f"({sample.published:,} published).",
-        f"Server: gunicorn, {args.workers} sync workers, DEBUG=0, as `make serve`, on 127.0.0.1, anonymous "
-        "throttling off. "
+        f"Server: gunicorn ({server_settings.worker_class}), {args.workers} workers × "
+        f"{server_settings.threads} threads, DEBUG=0, as `make serve` (config/gunicorn.py), on 127.0.0.1, "
+        "anonymous throttling off. "
         f"Load: {args.clients} clients for {args.duration:.0f} s, each waiting 0.5–1.5 s (about 1 s) between "
         "requests, half with a viewer's token and half anonymous; 40% list pages (page 1, pages 2–20, "
         "cursor), 30% event details, 30% filtered lists (country, type, year, dates, actor, place, `q=`, …).",

@@ -82,15 +82,18 @@ def import_is_writing_events() -> bool:
     return bool(
         fetch_one(
             """SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-               WHERE a.application_name = %s AND l.granted AND l.mode = 'RowExclusiveLock'
-                 AND l.relation = 'events_event'::regclass""",
+               WHERE a.application_name = %s AND a.datname = current_database() AND l.granted
+                 AND l.mode = 'RowExclusiveLock' AND l.relation = 'events_event'::regclass""",
             [APP_NAME],
         )[0]
     )
 
 
 def import_backends() -> int:
-    return fetch_one("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [APP_NAME])[0]
+    return fetch_one(
+        "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND datname = current_database()",
+        [APP_NAME],
+    )[0]
 
 
 def rows_left_by_imports() -> dict[str, int]:
@@ -229,7 +232,7 @@ def test_a_database_restart_between_requests_costs_a_gunicorn_worker_no_error(tm
         assert request(port, "/api/v1/events/")[0] == 200
         terminated = fetch_one(
             """SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM pg_stat_activity
-               WHERE application_name = %s""",
+               WHERE application_name = %s AND datname = current_database()""",
             [env["PGAPPNAME"]],
         )[0]
         assert terminated == 1  # the worker's persistent connection

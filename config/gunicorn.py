@@ -1,0 +1,16 @@
+"""gunicorn settings shared by `make serve` and `make loadtest` (docs/operations.md).
+
+Threaded workers (gthread): the master hears from every worker each second whatever its requests
+are doing, so a streamed export that runs for minutes is not killed as a hung worker, which a
+synchronous worker is after `timeout` seconds (the load test's full CSV exports of 1,000,000
+events were cut off at 30 s); and a thread waiting on PostgreSQL leaves the others to work.
+"""
+
+import os
+
+wsgi_app = "config.wsgi"
+worker_class = "gthread"
+workers = int(os.environ.get("WORKERS", "3"))
+threads = int(os.environ.get("THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a worker silent this long is restarted
+graceful_timeout = 30
