@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from import_export.formats.base_formats import CSV, TSV, XLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -249,6 +250,16 @@ CACHES = {
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
+# Import screens need the model's add permission, export screens its view permission (without
+# these, django-import-export lets every staff user in: a viewer could import actors and sources).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# The admin import screen (events/importers/upload.py): CSV, TSV and XLSX only (no YAML, whose alias
+# bombs expand exponentially), files up to IMPORT_MAX_UPLOAD_BYTES, workbooks that unpack to at most
+# IMPORT_MAX_UNPACKED_BYTES. Bigger files go through `manage.py import_acled`.
+IMPORT_FORMATS = [CSV, TSV, XLSX]
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", 50 * 1024 * 1024))
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # The admin import keeps the upload between preview and confirmation in Django's default
 # storage, not a local temp folder another web node could not see (DESIGN.md §6).

@@ -25,6 +25,7 @@ from events.api.filters import NotesVector
 from events.exports.admin import EventExportActionsMixin
 from events.forms import EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
+from events.importers.upload import LimitedImportForm
 from events.models import NO_COUNTRY, Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
 from events.resources import EventResource, SourceResource
 from events.services import (
@@ -252,6 +253,7 @@ class EventAdmin(EventExportActionsMixin, ImportExportMixin, SimpleHistoryAdmin)
     actions = ["mark_reviewed", "publish", "retract", "export_selected_acled", "export_selected_xlsx"]
     # Import and export screens (django-import-export): places, actors and sources by name.
     resource_classes = [EventResource]
+    import_form_class = LimitedImportForm  # size limits, no zip bombs
 
     def get_queryset(self, request):
         # The actors column reads prefetched rows: one query per page, not one per event.
@@ -433,6 +435,7 @@ class CitationAdmin(EventEditableMixin, SimpleHistoryAdmin):
 @admin.register(Source)
 class SourceAdmin(ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [SourceResource]  # by name, the natural key
+    import_form_class = LimitedImportForm
     list_display = ["name", "kind", "scale", "country", "url"]
     list_filter = ["kind", "scale"]
     search_fields = ["name"]

@@ -8,6 +8,7 @@ answer expected and the name that answer must carry. Each case runs against the 
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import zipfile
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
@@ -24,7 +27,7 @@ from actors.models import Actor, ActorRelation
 from events.importers.acled import import_acled_file
 from events.importers.common import HeaderError
 from events.importers.ucdp import import_ucdp_file
-from events.models import Citation, Event, EventActor, ExportJob, Source, Tombstone
+from events.models import Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
 from events.services import event_create, event_publish
 from events.vocab import ActorRole, InterCode
 from places.models import Place, PlaceKind
@@ -55,6 +58,7 @@ class World:
     place: Place
     actor: Actor
     curator: Client
+    curator_session: Client
     anonymous: Client
     tmp: Path
 
@@ -62,6 +66,7 @@ class World:
 @pytest.fixture
 def world(db, curator, reviewer, tmp_path, settings) -> World:
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.IMPORT_MAX_UPLOAD_BYTES = IMPORT_LIMIT
     settings.CELERY_BROKER_URL = None
     syria = Place.objects.create(
         name="Syria", kind=PlaceKind.COUNTRY, country_code="SYR", latitude=35.0, longitude=38.5
@@ -87,12 +92,15 @@ def world(db, curator, reviewer, tmp_path, settings) -> World:
     published = event_publish(event=make("SYR1001", "Clashes near the citadel."), by=reviewer)
     draft = make("SYR2002", "A draft nobody outside may read.")
     token = Token.objects.create(user=curator)
+    session = Client()
+    session.force_login(curator)
     return World(
         published=published,
         draft=draft,
         place=palmyra,
         actor=actor,
         curator=Client(HTTP_AUTHORIZATION=f"Token {token.key}"),
+        curator_session=session,
         anonymous=Client(),
         tmp=tmp_path,
     )
@@ -215,13 +223,57 @@ def import_ucdp_rows(*rows: dict):
     return send
 
 
+ADMIN_IMPORT = "/admin/events/event/import/"
+ADMIN_HEADER = ["event_id", "event_date", "event_type", "sub_event_type", "fatalities", "place", "actor1",
+                "sources", "notes"]  # fmt: skip
+ADMIN_ROW = ["", "2015-11-10", "Battles", "Armed clash", "4", "Syria > Palmyra", "Islamic State",
+             "Syrian Observatory", "Clashes near Palmyra."]  # fmt: skip
+
+
+def admin_csv(**cells) -> bytes:
+    row = [cells.get(name, value) for name, value in zip(ADMIN_HEADER, ADMIN_ROW, strict=True)]
+    return csv_text(ADMIN_HEADER, [row])
+
+
+def import_format_index(title: str) -> str:
+    titles = [fmt().get_title() for fmt in django_settings.IMPORT_FORMATS if fmt().can_import()]
+    return str(titles.index(title))
+
+
+def admin_import(data: bytes, name: str = "events.csv", fmt: str = "csv", url: str = ADMIN_IMPORT):
+    """A curator's upload to an admin import screen (its preview step)."""
+
+    def send(w: World) -> Outcome:
+        upload = SimpleUploadedFile(name, data)
+        index = import_format_index(fmt) if fmt in ("csv", "tsv", "xlsx") else fmt
+        response = w.curator_session.post(url, {"resource": "0", "format": index, "import_file": upload})
+        if response.status_code != 200:
+            return answered(response)
+        form = response.context["form"]
+        if form.errors:
+            return Outcome("form error", " ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        batch = ImportBatch.objects.order_by("-pk").first()
+        if batch and batch.errors:
+            return Outcome("row error", "\n".join(f"{e['column']}: {e['reason']}" for e in batch.errors))
+        return Outcome("previewed", response.content.decode()[:2000])
+
+    return send
+
+
+def bomb_to(url: str):
+    return admin_import(BOMB, "bomb.xlsx", "xlsx", url)
+
+
 def csv_text(header: list[str], rows: list[list[str]]) -> bytes:
-    lines = [",".join(header)] + [",".join(row) for row in rows]
-    return ("\n".join(lines) + "\n").encode()
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return text.getvalue().encode()
 
 
 def xlsx_zip_bomb() -> bytes:
-    """A tiny .xlsx whose one sheet inflates to ~300 MB of XML (deflate compresses it ~1000:1)."""
+    """A 200 KB .xlsx whose one sheet inflates to 200 MB of XML (deflate packs it ~1000:1)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(
@@ -232,7 +284,7 @@ def xlsx_zip_bomb() -> bytes:
         with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
             sheet.write(b'<worksheet><sheetData><row r="1"><c t="inlineStr"><is><t>')
             block = b"A" * (1024 * 1024)
-            for _ in range(300):
+            for _ in range(200):
                 sheet.write(block)
             sheet.write(b"</t></is></c></row></sheetData></worksheet>")
     return buffer.getvalue()
@@ -259,7 +311,8 @@ ACTORS, SOURCES, JOBS, TOKEN = (
     "/api/v1/exports/jobs/",
     "/api/v1/auth/token/",
 )
-ROW, FILE = "row error", "file refused"
+ROW, FILE, FORM = "row error", "file refused", "form error"
+IMPORT_LIMIT = 1_000_000  # IMPORT_MAX_UPLOAD_BYTES in these tests
 
 
 def csv_with(**cells):
@@ -279,6 +332,7 @@ WIDE_HEADER = csv_text([f"c{n}" for n in range(10_000)], [["1"] * 10_000])
 WIDE_ROW = csv_text(list(ACLED_COLUMNS), [list(current_row().values()) + ["x"] * 10_000])
 BAD_UTF8 = csv_text(list(ACLED_COLUMNS), [["x"] * len(ACLED_COLUMNS)])[:-5] + b"\xff\xfe\xfa\n"
 BIG = 99999999999999999999
+BOMB = xlsx_zip_bomb()
 
 # fmt: off
 CASES = [
@@ -363,7 +417,25 @@ CASES = [
     Case("RTL override in a csv actor", csv_with(actor1=f"Army{RLO}yrotcaF"), ROW, "actor1"),
     Case("homoglyph in a csv actor", csv_with(actor2=HOMOGLYPH), ROW, "actor2"),
     # Zip bombs and other non-CSV files where a CSV is expected
-    Case("xlsx zip bomb to import_acled", import_bytes(xlsx_zip_bomb(), "bomb.xlsx"), FILE, "UTF-8"),
+    Case("xlsx zip bomb to import_acled", import_bytes(BOMB, "bomb.xlsx"), FILE, "UTF-8"),
+    # The admin's import screen
+    Case("admin import: xlsx zip bomb", admin_import(BOMB, "bomb.xlsx", "xlsx"), FORM, "unpacks to"),
+    Case("admin actor import: xlsx zip bomb", bomb_to("/admin/actors/actor/import/"), FORM, "unpacks to"),
+    Case("admin place import: xlsx zip bomb", bomb_to("/admin/places/place/import/"), FORM, "unpacks to"),
+    Case("admin source import: xlsx zip bomb", bomb_to("/admin/events/source/import/"), FORM, "unpacks to"),
+    Case("admin import: xlsx that is not a zip", admin_import(b"PK\x03\x04garbage", "bad.xlsx", "xlsx"), FORM,
+         "not a valid zip"),
+    Case("admin import: upload over IMPORT_MAX_UPLOAD_BYTES", admin_import(b"x" * (IMPORT_LIMIT + 1)), FORM,
+         "at most"),
+    Case("admin import: yaml is not offered", admin_import(b"a: &a [1]", "bomb.yaml", "3"), FORM, "format"),
+    Case("admin import: NUL in a csv cell", admin_import(admin_csv(notes=f"bad{NUL}notes")), FORM, "Line 2"),
+    Case("admin import: invalid UTF-8", admin_import(admin_csv()[:-3] + b"\xff\xfe\n"), FORM, "import_file"),
+    Case("admin import: 10,000 columns", admin_import(WIDE_HEADER), ROW, "event_id"),
+    Case("admin import: date 2015-02-30", admin_import(admin_csv(event_date="2015-02-30")), ROW,
+         "event_date"),
+    Case("admin import: fatalities 99999999999999999999", admin_import(admin_csv(fatalities=str(BIG))), ROW,
+         "fatalities"),
+    Case("admin import: homoglyph actor", admin_import(admin_csv(actor1=HOMOGLYPH)), ROW, "actor1"),
 ]
 # fmt: on
 
@@ -414,7 +486,7 @@ def test_a_formula_in_notes_is_stored_as_text_and_escaped_in_csv_and_xlsx_export
 
     for fmt, column in (("csv", "notes"), ("acled.csv", "notes")):
         data = b"".join(world.anonymous.get(f"/api/v1/exports/events.{fmt}").streaming_content).decode()
-        rows = list(__import__("csv").DictReader(io.StringIO(data)))
+        rows = list(csv.DictReader(io.StringIO(data)))
         notes = {row[column] for row in rows}
         assert "'" + formula in notes and formula not in notes
 
@@ -444,3 +516,29 @@ def test_the_rtl_override_character_is_refused_in_the_admin_too(world, curator):
     assert response.status_code == 200
     assert "invisible or direction-changing" in response.content.decode()
     assert not Actor.objects.filter(name__startswith="Army").exists()
+
+
+FORMULA = '=HYPERLINK("http://evil.example/","Click")'
+
+
+def test_the_admin_imports_error_report_escapes_formulas_from_the_file(world, superuser):
+    outcome = admin_import(admin_csv(actor1=FORMULA))(world)
+    assert outcome.status == ROW
+    batch = ImportBatch.objects.order_by("-pk").first()
+    client = Client()
+    client.force_login(superuser)
+    report = client.get(f"/admin/events/importbatch/{batch.pk}/errors.csv").content.decode()
+    cells = {cell for row in csv.reader(io.StringIO(report)) for cell in row}
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), cells
+    assert "'" + FORMULA in cells
+
+
+def test_import_acleds_error_report_escapes_formulas_from_the_file(world, tmp_path):
+    from django.core.management import call_command
+
+    path = write_csv(tmp_path / "formula.csv", ACLED_COLUMNS, [current_row(event_date=FORMULA)])
+    report = tmp_path / "errors.csv"
+    call_command("import_acled", str(path), "--errors-out", str(report), "--no-progress")
+    cells = {cell for row in csv.reader(report.open()) for cell in row}
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), cells
+    assert "'" + FORMULA in cells

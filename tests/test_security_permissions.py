@@ -25,12 +25,13 @@ from typing import Any
 import openpyxl
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from actors.models import Actor
-from events.models import Event, ExportJob, Tombstone
+from events.models import Event, ExportJob, ImportBatch, Source, Tombstone
 from events.roles import CURATOR
 from events.services import event_create, event_delete, event_mark_reviewed, event_publish, event_retract
 from events.vocab import ActorRole, InterCode
@@ -51,6 +52,7 @@ class World:
     tokens: dict[str, str]
     source_id: int
     place_id: int
+    batch_id: int
     job_ids: dict[str, int] = field(default_factory=dict)
 
     def id(self, label: str) -> str:
@@ -112,6 +114,9 @@ def world(db, viewer, curator, reviewer, superuser) -> World:
         tokens=tokens,
         source_id=source.pk,
         place_id=palmyra.pk,
+        batch_id=ImportBatch.objects.create(
+            file_name="acled.csv", format="acled", errors=[{"row": 2, "column": "notes", "reason": "bad"}]
+        ).pk,
     )
     # An export job of the reviewer's, which only the reviewer and superusers may see.
     job = ExportJob.objects.create(created_by=reviewer, format="csv", state=ExportJob.State.QUEUED)
@@ -306,6 +311,45 @@ def acled_deleted(w: World, c: Caller) -> tuple:
     return tuple(sorted(filter(None, (w.label_of(row["event_id_cnty"]) for row in data["data"]))))
 
 
+IMPORT_HEADER = ["event_id", "event_date", "event_type", "sub_event_type", "place", "sources", "status"]
+IMPORT_ROW = ["SYR7777", "2015-11-10", "Battles", "Armed clash", "Syria > Palmyra", "Syrian Observatory"]
+IMPORT_ROW.append("published")
+
+
+def import_upload(rows: list[list[str]] | None = None) -> SimpleUploadedFile:
+    text = io.StringIO()
+    csv.writer(text).writerows(rows or [IMPORT_HEADER, IMPORT_ROW])
+    return SimpleUploadedFile("import.csv", text.getvalue().encode(), content_type="text/csv")
+
+
+def admin_source_import(w: World, c: Caller):
+    """Preview and confirm an import of a new source through the Source admin's import screen."""
+    data = {
+        "resource": "0",
+        "format": "0",
+        "import_file": import_upload([["name", "kind"], ["Imported agency", "other"]]),
+    }
+    preview = c.client.post("/admin/events/source/import/", data)
+    if preview.status_code == 200 and preview.context.get("confirm_form"):
+        c.client.post("/admin/events/source/process_import/", preview.context["confirm_form"].initial)
+    return Source.objects.filter(name="Imported agency").exists()
+
+
+def admin_import_preview(w: World, c: Caller) -> int:
+    data = {"resource": "0", "format": "0", "import_file": import_upload()}
+    return c.client.post("/admin/events/event/import/", data).status_code
+
+
+def admin_import_published(w: World, c: Caller):
+    """Preview and confirm an import whose row says status=published; the status column is read-only."""
+    data = {"resource": "0", "format": "0", "import_file": import_upload()}
+    preview = c.client.post("/admin/events/event/import/", data)
+    if preview.status_code != 200:
+        return preview.status_code
+    c.client.post("/admin/events/event/process_import/", preview.context["confirm_form"].initial)
+    return Event.objects.get(event_id="SYR7777").status
+
+
 def admin_user_page(kind: str):
     def run(w: World, c: Caller) -> int:
         if kind == "self-promotion":
@@ -355,6 +399,17 @@ REQUESTS: dict[str, Callable[[World, Caller], Any]] = {
     "admin action mark reviewed: status after": admin_action("mark_reviewed", "draft"),
     "admin action retract: status after": admin_action("retract", "published", apply="1", reason="error"),
     "admin import batches": get_status(lambda w: "/admin/events/importbatch/"),
+    "admin import batch error report": get_status(
+        lambda w: f"/admin/events/importbatch/{w.batch_id}/errors.csv"
+    ),  # noqa: E501
+    "admin event import screen": get_status(lambda w: "/admin/events/event/import/"),
+    "admin event import preview": admin_import_preview,
+    "admin event import of status=published: status after": admin_import_published,
+    "admin source import screen": get_status(lambda w: "/admin/events/source/import/"),
+    "admin actor import screen": get_status(lambda w: "/admin/actors/actor/import/"),
+    "admin place import screen": get_status(lambda w: "/admin/places/place/import/"),
+    "admin source import: source created": admin_source_import,
+    "admin event export screen": get_status(lambda w: "/admin/events/event/export/"),
     "admin tombstones": get_status(lambda w: "/admin/events/tombstone/"),
     "admin users list": admin_user_page("list"),
     "admin add user": admin_user_page("add"),
@@ -427,6 +482,15 @@ EXPECTED: dict[str, tuple] = {
     "admin action mark reviewed: status after":      (D,   D,   D,   R,   R,   R),
     "admin action retract: status after":            (P,   P,   P,   P,   X,   X),
     "admin import batches":                          (L,   L,   200, 200, 200, 200),
+    "admin import batch error report":               (L,   L,   200, 200, 200, 200),
+    "admin event import screen":                     (L,   L,   403, 200, 200, 200),
+    "admin event import preview":                    (L,   L,   403, 200, 200, 200),
+    "admin event import of status=published: status after": (L, L, 403, D, D, D),
+    "admin source import screen":                    (L,   L,   403, 200, 200, 200),
+    "admin actor import screen":                     (L,   L,   403, 200, 200, 200),
+    "admin place import screen":                     (L,   L,   403, 200, 200, 200),
+    "admin source import: source created":           (False, False, False, True, True, True),
+    "admin event export screen":                     (L,   L,   200, 200, 200, 200),
     "admin tombstones":                              (L,   L,   200, 200, 200, 200),
     "admin users list":                              (L,   L,   403, 403, 403, 200),
     "admin add user":                                (L,   L,   403, 403, 403, 200),

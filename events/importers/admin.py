@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from events.exports.columns import escape_formula
 from events.importers.command import ERROR_COLUMNS
 from events.models import ImportBatch
 
@@ -37,7 +38,8 @@ class ImportBatchErrorsCsvMixin:
         writer.writerow(ERROR_COLUMNS)
         for error in batch.errors or []:
             item = error if isinstance(error, dict) else {"reason": str(error)}
-            writer.writerow([item.get(column, "") for column in ERROR_COLUMNS])
+            # Values come from the uploaded file: escaped, so a spreadsheet runs no formula from it.
+            writer.writerow([escape_formula(str(item.get(column, ""))) for column in ERROR_COLUMNS])
         return response
 
     def get_readonly_fields(self, request, obj=None):

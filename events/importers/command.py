@@ -8,6 +8,7 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from events.exports.columns import escape_formula
 from events.importers.common import HeaderError, ImportOutcome, RowError
 
 ERROR_COLUMNS = ("row", "column", "value", "reason")
@@ -15,12 +16,16 @@ SHOWN_ERRORS = 20
 
 
 def write_errors_csv(errors: list[dict] | list[RowError], target) -> None:
-    """The row-level error report: row (file line), column, value, reason."""
+    """The row-level error report: row (file line), column, value, reason.
+
+    Values come from the imported file: one starting with = + - @ is escaped, as in the exports, so
+    that opening the report in a spreadsheet runs no formula.
+    """
     writer = csv.writer(target)
     writer.writerow(ERROR_COLUMNS)
     for error in errors:
         item = error.as_dict() if isinstance(error, RowError) else error
-        writer.writerow([item.get(column, "") for column in ERROR_COLUMNS])
+        writer.writerow([escape_formula(str(item.get(column, ""))) for column in ERROR_COLUMNS])
 
 
 class ImportCommand(BaseCommand):
