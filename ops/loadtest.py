@@ -23,6 +23,7 @@ on the same machine as the server and the database, so the numbers are pessimist
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import http.client
 import json
@@ -34,11 +35,11 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -182,9 +183,12 @@ def server_environment(database_url: str) -> dict[str, str]:
     return env
 
 
-@contextmanager
-def gunicorn(*, port: int, workers: int, timeout: int, env: dict[str, str], log: Path) -> Iterator[int]:
-    """Run gunicorn (as `make serve` does) until the block ends; yields the master's pid."""
+@contextlib.contextmanager
+def gunicorn(
+    *, port: int, workers: int, timeout: int, env: dict[str, str], log: Path, tree: Path = ROOT
+) -> Iterator[int]:
+    """Run gunicorn (as `make serve` does) on the code in `tree` until the block ends; yields the
+    master's pid."""
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "--config",
@@ -197,7 +201,7 @@ def gunicorn(*, port: int, workers: int, timeout: int, env: dict[str, str], log:
         str(timeout),
     ]
     with log.open("w") as log_file:
-        server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(command, cwd=tree, env=env, stdout=log_file, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -420,7 +424,7 @@ class RssSampler(threading.Thread):
 # --- the viewer account -------------------------------------------------------------------------
 
 
-@contextmanager
+@contextlib.contextmanager
 def viewer_token() -> Iterator[str]:
     """A Viewer with a token for the run; deleted (with the token) afterwards."""
     from django.contrib.auth import get_user_model
@@ -464,7 +468,22 @@ def load_average() -> str:
     return Path("/proc/loadavg").read_text().split()[0]
 
 
-def commit() -> str:
+@contextlib.contextmanager
+def exported_tree(revision: str) -> Iterator[Path]:
+    """The files of a commit (git archive) in a temporary directory: other people's uncommitted
+    edits in the working tree do not reach the server under test."""
+    with tempfile.TemporaryDirectory(prefix="chronicle-loadtest-") as directory:
+        archive = subprocess.run(["git", "archive", revision], cwd=ROOT, capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", directory], input=archive.stdout, check=True)
+        yield Path(directory)
+
+
+def commit(revision: str | None) -> str:
+    if revision:
+        described = subprocess.run(
+            ["git", "rev-parse", "--short", revision], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        return f"{described.stdout.strip()} (served from a clean export of that commit)"
     described = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
     )
@@ -491,7 +510,7 @@ def report(
         "## Load test",
         "",
         f"`make loadtest` (ops/loadtest.py), {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
-        f"commit {commit()}.",
+        f"commit {commit(args.commit)}.",
         f"Machine: {machine()}; PostgreSQL {postgres_version()}; {sample.events:,} events "
         f"({sample.published:,} published).",
         f"Server: gunicorn ({server_settings.worker_class}), {args.workers} workers × "
@@ -581,6 +600,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=20151110)
     parser.add_argument(
+        "--commit",
+        default=os.environ.get("LOADTEST_COMMIT", ""),
+        help="Serve the code of this commit (git archive) instead of the working tree, e.g. HEAD.",
+    )
+    parser.add_argument(
         "--output",
         default=os.environ.get("LOADTEST_OUTPUT", str(ROOT / "docs" / "benchmarks.md")),
         help='Markdown file whose "Load test" section is replaced ("-": none).',
@@ -610,10 +634,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{sample.events:,} events; {len(sample.all_ids)} ids sampled.", flush=True)
     log = Path(os.environ.get("LOADTEST_LOG", "/tmp/chronicle-loadtest-gunicorn.log"))
     port = free_port()
-    with viewer_token() as token:
+    with contextlib.ExitStack() as stack, viewer_token() as token:
         connection.close()  # the server's workers hold their own connections
         env = server_environment(database_url)
-        with gunicorn(port=port, workers=args.workers, timeout=args.timeout, env=env, log=log) as master:
+        tree = stack.enter_context(exported_tree(args.commit)) if args.commit else ROOT
+        with gunicorn(
+            port=port, workers=args.workers, timeout=args.timeout, env=env, log=log, tree=tree
+        ) as master:
             for path in [
                 "/api/v1/events/",
                 f"/api/v1/events/{sample.published_ids[0]}/",
