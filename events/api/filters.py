@@ -11,7 +11,9 @@ parameter and the reason; its `.detail` maps parameter names to messages.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import django_filters
@@ -19,6 +21,7 @@ from django import forms
 from django.contrib.postgres.search import SearchConfig, SearchQuery, SearchVectorField
 from django.db import connections
 from django.db.models import F, Func, Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
@@ -316,8 +319,53 @@ class NotesVector(Func):
         super().__init__(SearchConfig("english"), F("notes"))
 
 
+@functools.cache
+def _form_field(filterset: type[django_filters.FilterSet], name: str) -> forms.Field:
+    """The form field of one of a FilterSet's filters, built once (its label needs the model)."""
+    filter_ = copy.copy(filterset.base_filters[name])
+    filter_.model = filterset._meta.model
+    return filter_.field
+
+
+@functools.lru_cache(maxsize=512)
+def _form_class(filterset: type[django_filters.FilterSet], names: tuple[str, ...]) -> type[forms.Form]:
+    fields = {name: _form_field(filterset, name) for name in names}
+    return type(f"{filterset.__name__}Form", (filterset._meta.form,), fields)
+
+
 class StrictFilterSet(django_filters.FilterSet):
-    """A FilterSet whose `.qs` refuses invalid parameters instead of silently ignoring them."""
+    """A FilterSet whose `.qs` refuses invalid parameters instead of silently ignoring them.
+
+    It also does less per request than django-filter (a deep copy of every filter, then a form of
+    every filter's field, deep-copied again): filters are copied shallowly (they keep no state but
+    their parent), and a bound filterset's form has only the fields of the parameters sent, its
+    class built once per combination. An absent parameter filters nothing either way.
+    """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None) -> None:
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: copy.copy(filter_) for name, filter_ in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = queryset.model
+            filter_.parent = self
+            if filter_.method is not None:
+                filter_.method = filter_.method  # a FilterMethod bound to this copy, not to the base
+
+    def get_form_class(self):
+        names = tuple(self.filters)
+        if self.is_bound:
+            names = tuple(name for name in names if not self._omitted(name))
+        return _form_class(type(self), names)
+
+    def _omitted(self, name: str) -> bool:
+        key = f"{self.form_prefix}-{name}" if self.form_prefix else name
+        return _form_field(type(self), name).widget.value_omitted_from_data(self.data, {}, key)
 
     @property
     def qs(self):
