@@ -350,6 +350,19 @@ def admin_import_published(w: World, c: Caller):
     return Event.objects.get(event_id="SYR7777").status
 
 
+def admin_export_selected(fmt: str):
+    def run(w: World, c: Caller):
+        data = {"action": f"export_selected_{fmt}", "_selected_action": [w.events["draft"].pk]}
+        response = c.client.post("/admin/events/event/", data)
+        return (
+            "file"
+            if response.get("Content-Disposition", "").startswith("attachment")
+            else response.status_code
+        )
+
+    return run
+
+
 def admin_user_page(kind: str):
     def run(w: World, c: Caller) -> int:
         if kind == "self-promotion":
@@ -410,6 +423,8 @@ REQUESTS: dict[str, Callable[[World, Caller], Any]] = {
     "admin place import screen": get_status(lambda w: "/admin/places/place/import/"),
     "admin source import: source created": admin_source_import,
     "admin event export screen": get_status(lambda w: "/admin/events/event/export/"),
+    "admin action export selected as ACLED CSV": admin_export_selected("acled"),
+    "admin action export selected as XLSX": admin_export_selected("xlsx"),
     "admin tombstones": get_status(lambda w: "/admin/events/tombstone/"),
     "admin users list": admin_user_page("list"),
     "admin add user": admin_user_page("add"),
@@ -491,6 +506,8 @@ EXPECTED: dict[str, tuple] = {
     "admin place import screen":                     (L,   L,   403, 200, 200, 200),
     "admin source import: source created":           (False, False, False, True, True, True),
     "admin event export screen":                     (L,   L,   200, 200, 200, 200),
+    "admin action export selected as ACLED CSV":     (L,   L,   200, "file", "file", "file"),
+    "admin action export selected as XLSX":          (L,   L,   200, "file", "file", "file"),
     "admin tombstones":                              (L,   L,   200, 200, 200, 200),
     "admin users list":                              (L,   L,   403, 403, 403, 200),
     "admin add user":                                (L,   L,   403, 403, 403, 200),
@@ -697,3 +714,15 @@ def test_deleting_a_retracted_public_event_keeps_its_tombstone_and_marks_it_dele
     event_delete(event=world.events["retracted"], by=world.users["reviewer"])
     tombstone = Tombstone.objects.get(event_id=world.id("retracted"))
     assert (tombstone.deleted, tombstone.reason) == (True, "safety")
+
+
+def test_a_staff_member_without_a_role_cannot_open_or_export_events_in_the_admin(world):
+    """is_staff alone opens the admin's door, not its data: no changelist, no export screen."""
+    member = UserFactory(username="staff-only", is_staff=True)
+    client = Client()
+    client.force_login(member)
+    assert client.get("/admin/events/event/").status_code == 403
+    assert client.get("/admin/events/event/export/").status_code == 403
+    export = client.post("/admin/events/event/export/", {"format": "0", "resource": "0"})
+    assert export.status_code == 403
+    assert client.get("/admin/events/event/import/").status_code == 403
