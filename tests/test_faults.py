@@ -9,6 +9,7 @@ threads with their own connections, released together by a barrier.
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import subprocess
@@ -21,6 +22,7 @@ import psycopg
 import pytest
 from django.db import connection, connections
 from django.test import Client
+from rest_framework.authtoken.models import Token
 
 from actors.models import Actor
 from events.models import Citation, Event, EventActor, EventIdCounter, ImportBatch, Source
@@ -230,15 +232,45 @@ def test_a_database_restart_between_requests_costs_a_gunicorn_worker_no_error(tm
     port = free_port()
     with gunicorn(port=port, workers=1, timeout=30, env=env, log=tmp_path / "gunicorn.log"):
         assert request(port, "/api/v1/events/")[0] == 200
-        terminated = fetch_one(
-            """SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM pg_stat_activity
-               WHERE application_name = %s AND datname = current_database()""",
-            [env["PGAPPNAME"]],
-        )[0]
-        assert terminated >= 1  # the persistent connections of the worker's threads
+        assert terminate_backends(env["PGAPPNAME"]) >= 1  # the persistent connections of the worker's threads
         # Enough requests to reach every thread of the worker, each with a dead connection.
         statuses = [request(port, url)[0] for url in ["/api/v1/events/", "/healthz"] * 4]
         assert statuses == [200] * 8
+
+
+def terminate_backends(application_name: str) -> int:
+    return fetch_one(
+        """SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM pg_stat_activity
+           WHERE application_name = %s AND datname = current_database()""",
+        [application_name],
+    )[0]
+
+
+def test_a_connection_dropped_in_the_middle_of_a_streamed_export_leaves_the_download_incomplete(
+    tmp_path, viewer
+):
+    """The client must be able to tell a cut-off export from a complete one: gunicorn closes the
+    connection without the chunked encoding's last chunk."""
+    rows = synthetic_rows(30_000)
+    result = run_import(write_csv(tmp_path / "acled.csv", list(rows[0]), rows), wait=True)
+    assert result.returncode == 0, result.stderr
+    token = f"Token {Token.objects.create(user=viewer).key}"
+    env = server_environment(database_url(connection.settings_dict))
+    env["PGAPPNAME"] = "chronicle-gunicorn-under-test"
+    port = free_port()
+    with gunicorn(port=port, workers=1, timeout=30, env=env, log=tmp_path / "gunicorn.log"):
+        export = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        export.request("GET", "/api/v1/exports/events.csv", headers={"Authorization": token})
+        response = export.getresponse()
+        assert response.status == 200
+        assert response.getheader("Transfer-Encoding") == "chunked"
+        received = response.read(64 * 1024)  # the export is under way; the rest waits in buffers
+        assert terminate_backends(env["PGAPPNAME"]) >= 1
+        with pytest.raises(http.client.IncompleteRead):
+            while chunk := response.read(1024 * 1024):
+                received += chunk
+        export.close()
+    assert received.count(b"\n") < len(rows)
 
 
 @contextlib.contextmanager
