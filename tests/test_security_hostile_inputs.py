@@ -29,6 +29,7 @@ from events.importers.common import HeaderError
 from events.importers.ucdp import import_ucdp_file
 from events.models import Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
 from events.services import event_create, event_publish
+from events.textcheck import name_problem
 from events.vocab import ActorRole, InterCode
 from places.models import Place, PlaceKind
 from tests.acled_files import ACLED_COLUMNS, current_row, write_csv
@@ -542,3 +543,35 @@ def test_import_acleds_error_report_escapes_formulas_from_the_file(world, tmp_pa
     cells = {cell for row in csv.reader(report.open()) for cell in row}
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells), cells
     assert "'" + FORMULA in cells
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Islamic State (Syria)",
+        "Al-Shabaab",
+        "Forces Armées de la République Démocratique du Congo",
+        "الدولة الإسلامية",
+        "Вооружённые силы Украины",
+        "Ελληνική Αστυνομία",
+        "سپاه\u200cپاسداران",  # Persian with a zero-width non-joiner, as it is written
+        "Police Forces of Kenya (2013-2022)",
+    ],
+)
+def test_real_names_in_one_script_pass_the_name_check(name):
+    assert name_problem(name) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        (HOMOGLYPH, "mixes Cyrillic and Latin"),
+        ("Αrmy", "mixes Greek and Latin"),  # a Greek capital alpha
+        (f"Army{RLO}yrotcaF", "RIGHT-TO-LEFT OVERRIDE"),
+        ("Isla\u200bmic State", "ZERO WIDTH SPACE"),
+        ("\u2066Reuters\u2069", "LEFT-TO-RIGHT ISOLATE"),
+        (f"A{NUL}B", "NUL"),
+    ],
+)
+def test_look_alike_and_hidden_characters_are_named_by_the_name_check(name, reason):
+    assert reason in name_problem(name)

@@ -20,6 +20,7 @@ import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -726,3 +727,37 @@ def test_a_staff_member_without_a_role_cannot_open_or_export_events_in_the_admin
     export = client.post("/admin/events/event/export/", {"format": "0", "resource": "0"})
     assert export.status_code == 403
     assert client.get("/admin/events/event/import/").status_code == 403
+
+
+# --- docs/security.md shows this very table -----------------------------------------------------
+
+DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"
+ROLE_TITLES = ("anonymous", "viewer (token)", "viewer (session)", "curator", "reviewer", "superuser")
+
+
+def _shown(value) -> str:
+    if value == L:
+        return "302 login"
+    if value == H:
+        return "all three"
+    if value == N:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+def matrix_markdown() -> str:
+    lines = [
+        "| entry point | " + " | ".join(ROLE_TITLES) + " |",
+        "|---" * (len(ROLE_TITLES) + 1) + "|",
+    ]
+    for name, expected in EXPECTED.items():
+        lines.append(f"| {name.replace('|', '/')} | " + " | ".join(_shown(v) for v in expected) + " |")
+    return "\n".join(lines)
+
+
+def test_docs_security_md_shows_the_tested_matrix():
+    assert matrix_markdown() in DOC.read_text(encoding="utf-8")
