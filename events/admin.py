@@ -442,8 +442,21 @@ class SourceAdmin(ImportExportMixin, SimpleHistoryAdmin):
     formfield_overrides = URL_FIELDS_HTTPS
 
 
+class ReadOnlyAdminMixin:
+    """Rows written only by the services (import runs, tombstones, export jobs): view, never edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(ImportBatch)
-class ImportBatchAdmin(ImportBatchErrorsCsvMixin, admin.ModelAdmin):
+class ImportBatchAdmin(ReadOnlyAdminMixin, ImportBatchErrorsCsvMixin, admin.ModelAdmin):
     """Import runs are a record: listed and viewed, never edited or deleted here."""
 
     list_display = [
@@ -514,18 +527,9 @@ class ImportBatchAdmin(ImportBatchErrorsCsvMixin, admin.ModelAdmin):
             tail,
         )
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Tombstone)
-class TombstoneAdmin(admin.ModelAdmin):
+class TombstoneAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """What mirrors see of retracted or deleted events; written only by the services."""
 
     list_display = ["event_id", "removed_at", "reason", "deleted"]
@@ -533,18 +537,9 @@ class TombstoneAdmin(admin.ModelAdmin):
     search_fields = ["=event_id"]
     date_hierarchy = "removed_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ExportJob)
-class ExportJobAdmin(admin.ModelAdmin):
+class ExportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Background exports (events/exports/jobs.py), read-only; each user sees their own, superusers all."""
 
     list_display = ["id", "format", "state", "progress", "created_by", "created_at", "download"]
@@ -582,12 +577,3 @@ class ExportJobAdmin(admin.ModelAdmin):
         if job.state != ExportJob.State.DONE:
             return "-"
         return format_html('<a href="{}">Download</a>', reverse("export-job-download", args=[job.pk]))
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
