@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from events.api.pagination import CappedCountPaginator, capped_count
 from events.api.serializers import EVENT_FIELDS, EventRows
 from events.models import Event
 from events.vocab import ActorRole, EventType, InterCode, RetractionReason, Status, SubEventType
@@ -115,3 +116,31 @@ def test_list_members_not_asked_for_are_not_queried(world):
 
 def test_rows_render_an_empty_page():
     assert EventRows().render([]) == []
+
+
+@pytest.mark.postgres
+def test_an_estimated_count_costs_no_extra_query(world, monkeypatch):
+    monkeypatch.setattr(CappedCountPaginator, "exact_limit", 2)
+    with CaptureQueriesContext(connection) as queries:
+        body = client_for().get(f"{URL}?page_size=2").json()
+    assert body["count_is_estimate"] is True and body["count"] >= 3
+    # count and estimate in one statement (chronicle_row_estimate), page, actors, citations
+    assert len(queries) == 4
+
+
+def test_capped_counts_are_exact_up_to_the_limit_and_flagged_beyond(world):
+    events = Event.objects.all()
+    assert capped_count(events, 8) == (8, False)
+    assert capped_count(events.filter(status=Status.DRAFT), 1) == (1, False)
+    count, estimated = capped_count(events, 7)
+    assert estimated is True and count >= 8
+
+
+def test_pages_deep_in_the_list_hold_the_rows_a_plain_slice_would(world, viewer):
+    client = client_for(viewer)
+    everything = [row["event_id"] for row in client.get(f"{URL}?page_size=100").json()["results"]]
+    pages = [client.get(f"{URL}?page_size=3&page={n}").json()["results"] for n in (1, 2, 3)]
+    assert [row["event_id"] for page in pages for row in page] == everything
+    by_fatalities = client.get(f"{URL}?page_size=3&page=2&ordering=-fatalities").json()["results"]
+    expected = Event.objects.order_by("-fatalities", "-id").values_list("event_id", flat=True)[3:6]
+    assert [row["event_id"] for row in by_fatalities] == list(expected)
