@@ -7,6 +7,30 @@ from django.http import JsonResponse
 
 logger = logging.getLogger(__name__)
 
+# What drivers say when the server is gone, refuses, or (SQLite) the file is locked or missing.
+UNAVAILABLE_MESSAGES = (
+    "connection",
+    "server closed",
+    "terminating",
+    "could not connect",
+    "database is locked",
+    "unable to open database",
+    "the database system is",
+    "timeout",
+)
+
+
+def database_unavailable(exception: BaseException) -> bool:
+    """True for a lost or refused connection; False for a bug such as SQL SQLite cannot parse."""
+    if isinstance(exception, InterfaceError):
+        return True
+    if not isinstance(exception, OperationalError):
+        return False
+    if any(c.connection is not None and not c.is_usable() for c in connections.all(initialized_only=True)):
+        return True
+    message = str(exception).lower()
+    return any(fragment in message for fragment in UNAVAILABLE_MESSAGES)
+
 
 class DatabaseUnavailableMiddleware:
     """A dropped or refused connection answers 503 with Retry-After; the next request reconnects."""
@@ -18,7 +42,7 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not database_unavailable(exception):
             return None
         logger.warning("database unavailable during %s %s: %s", request.method, request.path, exception)
         # Discard the broken connections so the next request opens fresh ones.
