@@ -42,6 +42,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -309,6 +310,19 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[rank - 1]
 
 
+def shape(outcome: Outcome) -> str:
+    """What a request asked for, without its values: `filter: country+year`, `list: cursor`."""
+    query = parse_qs(urlsplit(outcome.path).query)
+    if outcome.kind == "list":
+        page = int(query.get("page", ["1"])[0])
+        return (
+            "list: cursor" if "pagination" in query else ("list: page 1" if page == 1 else "list: pages 2–20")
+        )
+    if outcome.kind == "filter":
+        return "filter: " + "+".join(sorted(query))
+    return outcome.kind
+
+
 def summarise(result: LoadResult) -> dict:
     rows = {}
     groups: dict[str, list[Outcome]] = defaultdict(list)
@@ -316,6 +330,8 @@ def summarise(result: LoadResult) -> dict:
         groups[outcome.kind].append(outcome)
         groups["all"].append(outcome)
         groups[f"{outcome.kind} ({'viewer' if outcome.viewer else 'anonymous'})"].append(outcome)
+        if outcome.kind != "detail":
+            groups[shape(outcome)].append(outcome)
     for name, outcomes in groups.items():
         times = [outcome.seconds * 1000 for outcome in outcomes]
         rows[name] = {
@@ -531,6 +547,7 @@ def report(
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     order = ["list", "detail", "filter", "all"] + sorted(name for name in summary if "(" in name)
+    shapes = sorted((name for name in summary if ": " in name), key=lambda name: -summary[name]["p95_ms"])
     for name in order:
         if name not in summary:
             continue
@@ -539,6 +556,19 @@ def report(
             f"| {name} | {row['requests']:,} | {row['per_second']:.1f} | {row['errors']} | "
             f"{row['p50_ms']:.0f} | {row['p95_ms']:.0f} | {row['p99_ms']:.0f} | {row['max_ms']:.0f} |"
         )
+    lines += [
+        "",
+        "By shape of request, slowest p95 first:",
+        "",
+        "| Request | Requests | Errors | p50 ms | p95 ms | max ms |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name in shapes:
+        row = summary[name]
+        lines.append(
+            f"| {name} | {row['requests']:,} | {row['errors']} | {row['p50_ms']:.0f} | {row['p95_ms']:.0f} | "
+            f"{row['max_ms']:.0f} |"
+        )
     list_p95 = summary.get("list", {}).get("p95_ms", float("inf"))
     errors = summary.get("all", {}).get("errors", 0)
     verdict = "met" if errors == 0 and list_p95 <= LIST_TARGET_P95_MS else "**not met**"
@@ -546,6 +576,10 @@ def report(
         "",
         f"Target (0 errors, p95 ≤ {LIST_TARGET_P95_MS} ms for list pages): {verdict} — {errors} errors, "
         f"list p95 {list_p95:.0f} ms.",
+    ]
+    if not exports:
+        return "\n".join([*lines, "", "Exports: not run (LOADTEST_EXPORTS=0)."]) + "\n"
+    lines += [
         "",
         f"Exports: {len(exports)} full CSV exports (`/api/v1/exports/events.csv`, every event, viewer token) "
         f"started together, cap {args.export_timeout:.0f} s:",
