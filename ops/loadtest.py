@@ -523,7 +523,7 @@ def report(
     *, args, sample: Sample, summary: dict, exports: list[ExportOutcome], rss_growth_mb: float, note: str
 ) -> str:
     lines = [
-        "## Load test",
+        "### Latest run",
         "",
         f"`make loadtest` (ops/loadtest.py), {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
         f"commit {commit(args.commit)}.",
