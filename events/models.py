@@ -270,12 +270,22 @@ class Event(models.Model):
                 name="event_time_precision_valid",
             ),
         ]
+        # The API's filters and list order at a million rows (docs/benchmarks.md): each index
+        # leads with a filter's columns and carries what a capped count or a page's ids need, so
+        # PostgreSQL answers them from the index alone (status: anonymous callers see published).
         indexes = [
             models.Index(fields=["event_date", "id"], name="event_date_id_idx"),
-            models.Index(fields=["period_start", "period_end"], name="event_period_idx"),
-            models.Index(fields=["event_type", "sub_event_type"], name="event_type_idx"),
+            models.Index(
+                fields=["period_end", "period_start", "status", "event_date"], name="event_period_end_idx"
+            ),
+            models.Index(fields=["event_type", "sub_event_type", "status"], name="event_type_status_idx"),
             models.Index(fields=["disorder_type"], name="event_disorder_idx"),
-            models.Index(fields=["status", "event_date"], name="event_status_date_idx"),
+            models.Index(
+                fields=["status", "event_date", "id", "place", "period_start", "period_end"],
+                name="event_status_date_id_idx",
+            ),
+            models.Index(fields=["place", "status", "event_date", "id"], name="event_place_status_idx"),
+            models.Index(fields=["id", "status", "event_date"], name="event_id_status_date_idx"),
             models.Index(fields=["updated_at", "id"], name="event_updated_id_idx"),
             models.Index(fields=["interaction"], name="event_interaction_idx"),
             models.Index(fields=["fatalities"], name="event_fatalities_idx"),
@@ -362,7 +372,12 @@ class EventActor(models.Model):
                 violation_error_message="An event has at most one actor 1 and one actor 2.",
             ),
         ]
-        indexes = [models.Index(fields=["actor", "role"], name="event_actor_actor_role_idx")]
+        indexes = [
+            models.Index(fields=["actor", "role"], name="event_actor_actor_role_idx"),
+            # An actor's or an inter code's events, from the index alone (API and admin filters).
+            models.Index(fields=["actor", "event"], name="event_actor_actor_event_idx"),
+            models.Index(fields=["inter", "event"], name="event_actor_inter_event_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_role_display()}: {self.actor}"
