@@ -302,7 +302,10 @@ def test_reference_data_forms_show_clear_messages(client, curator):
         reverse("admin:places_place_add"),
         {"name": "Syria 2", "kind": "country", "parent": syria.pk, "geo_precision": "1"},
     )
-    assert "A place of kind “Country” cannot sit under one of kind “Admin 1 (province, governorate)”" in upward.content.decode()
+    assert (
+        "A place of kind “Country” cannot sit under one of kind “Admin 1 (province, governorate)”"
+        in upward.content.decode()
+    )
 
     relation = client.post(
         reverse("admin:actors_actorrelation_add"),
