@@ -5,6 +5,8 @@ ImportExportMixin with `resource_classes`, an "export selected" action) slot int
 EventAdmin's bases and `actions` without touching the rest.
 """
 
+import calendar
+import datetime as dt
 from collections.abc import Callable
 
 from django.contrib import admin, messages
@@ -13,7 +15,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, Max, Min, OuterRef, Prefetch
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -22,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from actors.models import Actor
 from events.api.filters import NotesVector
+from events.api.pagination import CappedCountPaginator
 from events.exports.admin import EventExportActionsMixin
 from events.forms import EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
@@ -78,6 +81,81 @@ def event_is_editable(user, event: Event) -> bool:
     if event.status == Status.RETRACTED:
         return False
     return event.status != Status.PUBLISHED or user.has_perm("events.publish_event")
+
+
+class EventDateListFilter(admin.ListFilter):
+    """Year, then month, of the event date: the date hierarchy's drill-down without its scans.
+
+    Django's date_hierarchy lists the years with SELECT DISTINCT over every matching event
+    (345 ms at a million, seconds under a filter); the years here run from the first event's
+    to the last one's (two index lookups). It takes the hierarchy's parameters, so its links
+    and bookmarks keep working.
+    """
+
+    title = "event date"
+    year_parameter, month_parameter = "event_date__year", "event_date__month"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.year = self._take(params, self.year_parameter, 1, 9999)
+        self.month = self._take(params, self.month_parameter, 1, 12) if self.year else None
+        bounds = model._default_manager.aggregate(first=Min("event_date"), last=Max("event_date"))
+        first, last = bounds["first"], bounds["last"]
+        self.years = list(range(last.year, first.year - 1, -1)) if first and last else []
+
+    def _take(self, params, name: str, low: int, high: int) -> int | None:
+        if name not in params:
+            return None
+        value = params.pop(name)[-1]
+        self.used_parameters[name] = value
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise IncorrectLookupParameters(f"{name} must be a number from {low} to {high}, not {value!r}")
+        return int(value)
+
+    def expected_parameters(self):
+        return [self.year_parameter, self.month_parameter]
+
+    def has_output(self):
+        return bool(self.years)
+
+    def queryset(self, request, queryset):
+        if self.year is None:
+            return None
+        if self.month is None:
+            start, end = dt.date(self.year, 1, 1), dt.date(self.year + 1, 1, 1)
+        else:
+            start = dt.date(self.year, self.month, 1)
+            end = dt.date(self.year + self.month // 12, self.month % 12 + 1, 1)
+        return queryset.filter(event_date__gte=start, event_date__lt=end)
+
+    def choices(self, changelist):
+        both = [self.year_parameter, self.month_parameter]
+        yield {
+            "selected": self.year is None,
+            "query_string": changelist.get_query_string(remove=both),
+            "display": "All dates",
+        }
+        if self.year is None:
+            for year in self.years:
+                yield {
+                    "selected": False,
+                    "query_string": changelist.get_query_string({self.year_parameter: year}, both),
+                    "display": str(year),
+                }
+            return
+        yield {
+            "selected": self.month is None,
+            "query_string": changelist.get_query_string({self.year_parameter: self.year}, both),
+            "display": f"All of {self.year}",
+        }
+        for month in range(1, 13):
+            yield {
+                "selected": self.month == month,
+                "query_string": changelist.get_query_string(
+                    {self.year_parameter: self.year, self.month_parameter: month}
+                ),
+                "display": f"{calendar.month_name[month]} {self.year}",
+            }
 
 
 class CountryListFilter(admin.SimpleListFilter):
@@ -183,6 +261,7 @@ class EventAdmin(EventExportActionsMixin, ImportExportMixin, SimpleHistoryAdmin)
     ]
     list_select_related = ["place"]
     list_filter = [
+        EventDateListFilter,
         "status",
         "event_type",
         "disorder_type",
@@ -191,12 +270,15 @@ class EventAdmin(EventExportActionsMixin, ImportExportMixin, SimpleHistoryAdmin)
         "time_precision",
         "civilian_targeting",
     ]
-    date_hierarchy = "event_date"
     # Searched by events_matching (get_search_results); listed so the box and autocompletes show.
     search_fields = ["event_id", "notes", "place__name", "event_actors__actor__name"]
     search_help_text = "An event id (SYR123), words of the notes, a place, an actor's name or alias."
-    # The table holds a million rows: never count all of them when a filter is on.
+    # The table holds a million rows: never count all of them (COUNT(*) took 58 ms at 1M, and
+    # more under a filter); the count is exact up to 10,000 and estimated beyond, and the
+    # per-choice counts of facets stay off.
     show_full_result_count = False
+    paginator = CappedCountPaginator
+    show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     autocomplete_fields = ["place"]
     readonly_fields = [
