@@ -8,7 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from events.admin import EventAdmin
 from events.api.pagination import CappedCountPaginator
+from events.models import Event
 from tests.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
@@ -84,3 +86,12 @@ def test_beyond_the_exact_limit_the_count_is_an_estimate(curator_client, events,
     response = curator_client.get(CHANGELIST)
     assert response.context["cl"].result_count >= 3
     assert len(response.context["cl"].result_list) == 5
+
+
+def test_pages_read_through_their_ids_list_what_a_plain_slice_would(curator_client, events, monkeypatch):
+    monkeypatch.setattr(EventAdmin, "list_per_page", 2)
+    pages = [curator_client.get(CHANGELIST, {"p": n}).context["cl"].result_list for n in (1, 2, 3)]
+    listed_in_order = [event.pk for page in pages for event in page]
+    everything = list(Event.objects.order_by("-event_date", "-id").values_list("pk", flat=True))
+    assert listed_in_order == everything
+    assert [event.place.name for event in pages[0]]  # the place still comes with the page
