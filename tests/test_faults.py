@@ -468,3 +468,22 @@ def test_a_country_with_a_nul_character_is_refused_with_400_naming_the_field(cur
     assert response.status_code == 400, response.content
     field = "country_code" if "country_code" in body else "country"
     assert [error["field"] for error in response.json()["errors"]] == [field]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/events/?ordering=,,,,,",
+        "/api/v1/events/?disorder_type=,&ordering=,",
+        "/api/v1/events/?ordering=,-event_date",
+        "/api/v1/actors/?ordering=,",
+        "/api/v1/places/?ordering=,",
+        "/api/v1/sources/?ordering=,",
+    ],
+)
+def test_empty_items_in_ordering_are_ignored_not_a_500(url):
+    EventFactory(status=Status.PUBLISHED)
+
+    response = client_for().get(url)
+
+    assert response.status_code == 200, response.content

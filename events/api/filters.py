@@ -302,6 +302,7 @@ class TiebreakOrderingFilter(django_filters.OrderingFilter):
         self.extra.setdefault("help_text", f"Comma-separated fields, '-' for descending. Allowed: {allowed}.")
 
     def filter(self, qs, value):
+        value = [param for param in value or [] if param]  # "ordering=," names no field
         if not value:
             return qs
         ordering = [self.get_ordering_value(param) for param in value]
