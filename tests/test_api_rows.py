@@ -144,3 +144,13 @@ def test_pages_deep_in_the_list_hold_the_rows_a_plain_slice_would(world, viewer)
     by_fatalities = client.get(f"{URL}?page_size=3&page=2&ordering=-fatalities").json()["results"]
     expected = Event.objects.order_by("-fatalities", "-id").values_list("event_id", flat=True)[3:6]
     assert [row["event_id"] for row in by_fatalities] == list(expected)
+
+
+@pytest.mark.postgres
+def test_a_small_full_text_match_set_is_gathered_and_sorted_not_walked_in_list_order(world):
+    with CaptureQueriesContext(connection) as queries:
+        rows = client_for().get(f"{URL}?page_size=1&page=2&q=market or army").json()["results"]
+    [page] = [q["sql"] for q in queries.captured_queries if '"events_event"."event_id" AS' in q["sql"]]
+    # the ids' order is an expression no index provides, so PostgreSQL sorts the matches it gathers
+    assert 'ORDER BY COALESCE(U0."event_date", U0."event_date") DESC' in page, page
+    assert [row["event_id"] for row in rows] == [world.events["regain"].event_id]
