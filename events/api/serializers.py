@@ -6,15 +6,19 @@ name and hand validated data to events.services.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from actors.models import Actor
 from events.api.filters import MAX_ID, MAX_INT, resolve_country
@@ -250,7 +254,7 @@ EVENT_FIELDS = EventSerializer.Meta.fields
 # instances, prefetch caches, a nested serializer per actor and citation): 30–40 ms of Python for
 # ~3 ms of SQL. List pages instead read `values()` rows and fill the same shape, compiled once
 # from EventSerializer's own fields, so the serializer stays the one declaration of the payload
-# (and of the OpenAPI schema); tests/test_api_events.py checks both give the same JSON.
+# (and of the OpenAPI schema); tests/test_api_rows.py checks both give the same JSON.
 
 # Fields whose DRF representation is the database value itself (str, int, float, bool, None).
 _AS_STORED = (
@@ -269,6 +273,23 @@ class _Member:
     column: str
     render: Callable[[Any], Any] | None = None  # None: the stored value as is
     members: tuple[_Member, ...] = ()  # a nested object read from the same row (the place)
+    zoned: bool = False  # an ISO 8601 date-time in the current time zone (_iso_datetime)
+
+
+def _iso_datetime(value: dt.datetime, zone) -> str:
+    """DateTimeField's default output ('Z' for UTC), with the time zone looked up once per page."""
+    if zone is not None:
+        value = value.astimezone(zone)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _is_plain_datetime(field: serializers.Field) -> bool:
+    return (
+        isinstance(field, serializers.DateTimeField)
+        and getattr(field, "format", api_settings.DATETIME_FORMAT).lower() == ISO_8601
+        and not hasattr(field, "timezone")
+    )
 
 
 def _members(serializer: serializers.Serializer, prefix: str = "") -> tuple[_Member, ...]:
@@ -280,6 +301,8 @@ def _members(serializer: serializers.Serializer, prefix: str = "") -> tuple[_Mem
             continue  # a list of related rows (actors, citations): read in a batch of its own
         if isinstance(field, serializers.Serializer):
             members.append(_Member(key, column, members=_members(field, column + "__")))
+        elif _is_plain_datetime(field):
+            members.append(_Member(key, column, zoned=True))
         elif isinstance(field, (serializers.DateField, serializers.DateTimeField)):
             members.append(_Member(key, column, render=field.to_representation))
         elif isinstance(field, (serializers.ChoiceField, *_AS_STORED)):
@@ -297,14 +320,16 @@ def _columns(members: tuple[_Member, ...]) -> list[str]:
     return columns
 
 
-def _render(row: dict, members: tuple[_Member, ...]) -> dict:
+def _render(row: dict, members: tuple[_Member, ...], zone) -> dict:
     payload = {}
     for member in members:
         value = row[member.column]
         if member.members:
-            payload[member.key] = None if value is None else _render(row, member.members)
-        elif value is None or member.render is None:
+            payload[member.key] = None if value is None else _render(row, member.members, zone)
+        elif value is None or (member.render is None and not member.zoned):
             payload[member.key] = value
+        elif member.zoned:
+            payload[member.key] = _iso_datetime(value, zone)
         else:
             payload[member.key] = member.render(value)
     return payload
@@ -343,14 +368,15 @@ class EventRows:
 
     def render(self, rows: list[dict]) -> list[dict]:
         ids = [row["id"] for row in rows]
+        zone = timezone.get_current_timezone() if settings.USE_TZ else None
         items: dict[str, dict[int, list[dict]]] = {}
         for key, (selector, members) in self.lists.items():
             grouped = items[key] = {}
             for item in selector(event_ids=ids).values("event_id", *_columns(members)):
-                grouped.setdefault(item["event_id"], []).append(_render(item, members))
+                grouped.setdefault(item["event_id"], []).append(_render(item, members, zone))
         payloads = []
         for row in rows:
-            payload = _render(row, self.members)
+            payload = _render(row, self.members, zone)
             for key in self.lists:
                 payload[key] = items[key].get(row["id"], [])
             payloads.append({key: payload[key] for key in self.order})
