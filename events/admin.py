@@ -19,6 +19,7 @@ from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -363,6 +364,17 @@ class EventAdmin(EventExportActionsMixin, ImportExportMixin, SimpleHistoryAdmin)
             return fieldsets
         (name, options), *rest = fieldsets
         return [(name, {**options, "fields": [*options["fields"], "expected_version"]}), *rest]
+
+    def action_checkbox(self, obj):
+        # Django renders each row's checkbox through the form widget templates, 50 template
+        # renders a page (a fifth of the changelist's rendering time); the same HTML, directly.
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            obj.pk,
+            label,
+        )
 
     @admin.display(description="actors")
     def actors(self, event: Event) -> str:
