@@ -186,7 +186,8 @@ class Event(models.Model):
     )
     disorder_type = models.CharField(max_length=40, choices=DisorderType.choices, editable=False)
     interaction = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="events")
+    # Indexed by event_place_status_idx, which leads with it (one index less to write on import).
+    place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="events", db_index=False)
     geo_precision = models.PositiveSmallIntegerField(
         choices=GeoPrecision.choices, null=True, blank=True, help_text="Defaults to the place's."
     )
@@ -342,8 +343,11 @@ class Event(models.Model):
 class EventActor(models.Model):
     """An actor's part in one event, with the inter code it had there."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_actors")
-    actor = models.ForeignKey("actors.Actor", on_delete=models.PROTECT, related_name="event_roles")
+    # Indexed by the indexes leading with them: event_actor_unique_role, event_actor_actor_event_idx.
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_actors", db_index=False)
+    actor = models.ForeignKey(
+        "actors.Actor", on_delete=models.PROTECT, related_name="event_roles", db_index=False
+    )
     role = models.CharField(max_length=15, choices=ActorRole.choices)
     inter = models.PositiveSmallIntegerField(
         "inter code",
