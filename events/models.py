@@ -186,7 +186,7 @@ class Event(models.Model):
     )
     disorder_type = models.CharField(max_length=40, choices=DisorderType.choices, editable=False)
     interaction = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
-    # Indexed by event_place_status_idx, which leads with it (one index less to write on import).
+    # Indexed by event_place_type_idx, which leads with it (one index less to write on import).
     place = models.ForeignKey("places.Place", on_delete=models.PROTECT, related_name="events", db_index=False)
     geo_precision = models.PositiveSmallIntegerField(
         choices=GeoPrecision.choices, null=True, blank=True, help_text="Defaults to the place's."
@@ -285,7 +285,9 @@ class Event(models.Model):
                 fields=["status", "event_date", "id", "place", "period_start", "period_end"],
                 name="event_status_date_id_idx",
             ),
-            models.Index(fields=["place", "status", "event_date", "id"], name="event_place_status_idx"),
+            models.Index(
+                fields=["place", "status", "event_type", "event_date", "id"], name="event_place_type_idx"
+            ),
             models.Index(fields=["id", "status", "event_date"], name="event_id_status_date_idx"),
             models.Index(fields=["updated_at", "id"], name="event_updated_id_idx"),
             models.Index(fields=["interaction"], name="event_interaction_idx"),
