@@ -125,8 +125,8 @@ def test_events_come_in_acled_columns_and_value_formats_newest_first(world):
         "admin2": "Jebel Saman",
         "admin3": "",
         "location": "Aleppo",
-        "latitude": "36.2",
-        "longitude": "37.16",
+        "latitude": "36.2000",  # four decimals, as ACLED writes them
+        "longitude": "37.1600",
         "geo_precision": "1",
         "source": "Syrian Observatory for Human Rights; Reuters",
         "source_scale": "National-International",

@@ -161,7 +161,7 @@ def test_no_escape_formulas_writes_raw_text_and_numbers_are_never_escaped(events
     escaped, _ = export(tmp_path, "acled")
     row = {row["event_id_cnty"]: row for row in csv.DictReader(escaped.open(newline=""))}["SYR10"]
     assert (row["notes"], row["location"]) == ("'+plus", "'-Westside")
-    assert (row["latitude"], row["longitude"]) == ("-1.5", "-17.25")  # numbers are never escaped
+    assert (row["latitude"], row["longitude"]) == ("-1.5000", "-17.2500")  # numbers: never escaped
     frame = pd.read_csv(export(tmp_path, "csv")[0], keep_default_na=False)
     assert frame.loc[frame.event_id == "SYR10", "longitude"].item() == -17.25
 

@@ -4,7 +4,12 @@ import csv
 import datetime as dt
 import io
 import json
+import os
+import subprocess
+import sys
 import tracemalloc
+from pathlib import Path
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -176,3 +181,70 @@ def test_streamed_exports_use_flat_memory_and_constant_queries(client):
         assert big_queries == small_queries, fmt  # …in the same number of queries…
         assert big_peak < small_peak * 1.25 + 256 * 1024, fmt  # …in about the same memory
         assert big_peak < big_size / 3, fmt  # never the whole response in memory
+
+
+# -- peak memory of a real process ------------------------------------------------------------
+
+EXPORT_SCRIPT = """
+import sys
+import django
+from django.test import Client
+from django.test.utils import setup_test_environment
+
+django.setup()
+setup_test_environment()  # the test client's host name is allowed
+response = Client().get(sys.argv[1])
+assert response.status_code == 200, response.status_code
+size = sum(len(piece) for piece in response.streaming_content)
+with open("/proc/self/status", encoding="ascii") as status:
+    peak_kb = next(line for line in status if line.startswith("VmHWM:")).split()[1]
+print(peak_kb, size)
+"""
+
+
+def export_in_a_process(url: str) -> tuple[float, int]:
+    """(peak RSS in MB, bytes) of a fresh Python process streaming `url` from the test database.
+
+    DESIGN.md §7: the memory of an export is measured as a process's peak RSS, which counts the
+    database driver's buffers (libpq's, when PostgreSQL streams COPY) that tracemalloc cannot see.
+    The process reads its own high-water mark (VmHWM): the ru_maxrss that wait4() reports would
+    include this test process's size at the fork.
+    """
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else "")
+    database_url = f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+    root = Path(__file__).resolve().parent.parent
+    process = subprocess.Popen(
+        [sys.executable, "-c", EXPORT_SCRIPT, url],
+        cwd=root,
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "PYTHONPATH": str(root),
+        },
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    output, _ = process.communicate()
+    assert process.returncode == 0, output
+    peak_kb, size = output.split()[-2:]
+    return int(peak_kb) / 1024, int(size)
+
+
+@pytest.mark.postgres  # a second process sees committed rows of a real database only
+@pytest.mark.django_db(transaction=True)
+def test_an_export_process_peak_memory_does_not_grow_with_the_number_of_events():
+    formats = ("csv", "geojson")  # written by PostgreSQL's COPY; by Python from a server-side cursor
+    make_events(1_000)
+    small = {fmt: export_in_a_process(f"{URL}.{fmt}") for fmt in formats}
+    make_events(19_000, first=1_000)
+
+    big = {fmt: export_in_a_process(f"{URL}.{fmt}") for fmt in formats}
+
+    for fmt in formats:
+        (small_rss, small_size), (big_rss, big_size) = small[fmt], big[fmt]
+        assert big_size > 15 * small_size, fmt  # twenty times the rows went out…
+        assert big_size > 5_000_000, fmt  # …megabytes of them…
+        # …in about the same memory: it grew by less than half the bytes sent (RSS in MB)
+        assert big_rss - small_rss < big_size / 2 / 2**20, (fmt, small_rss, big_rss, big_size)

@@ -192,7 +192,9 @@ def bulk_events(count: int) -> None:
     )
 
 
-def test_progress_is_saved_every_n_rows_while_the_export_runs(db, viewer, settings):
+def test_progress_is_saved_every_n_rows_while_the_export_runs(transactional_db, viewer, settings):
+    # Committed rows: on PostgreSQL the CSV is written by COPY on a connection of its own, which
+    # leaves the job's connection free for the progress updates (events/exports/copy.py).
     bulk_events(4100)
     settings.EXPORT_PROGRESS_EVERY = 1500
     with CaptureQueriesContext(connection) as queries:
@@ -203,7 +205,7 @@ def test_progress_is_saved_every_n_rows_while_the_export_runs(db, viewer, settin
         for query in queries.captured_queries
         if (match := re.search(r'UPDATE "events_exportjob" SET "rows_done" = (\d+) WHERE', query["sql"]))
     ]
-    # export_rows reports every CHUNK_SIZE rows read; a report 1,500 rows or more past the last save
+    # The export reports every CHUNK_SIZE rows read; a report 1,500 rows or more past the last save
     # is saved, and the final count with the job's end.
     expected, last = [], 0
     for done in [*range(CHUNK_SIZE, 4100 + 1, CHUNK_SIZE), 4100]:

@@ -3,6 +3,10 @@
 `CHRONICLE_COLUMNS` is the flat CSV, the XLSX Events sheet, the GeoJSON properties and the data
 package schema (types, descriptions and enum constraints from events.vocab). `acled_values`
 renders a row in ACLED's current column order (events.acled.ACLED_COLUMNS).
+
+Each column also says how PostgreSQL computes it (`Column.sql`, `ACLED_SQL`): on PostgreSQL the
+CSV exports are written by the database itself (events/exports/copy.py), with the same values
+as the Python rendering below, which SQLite uses.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from events.vocab import (
 from places.countries import COUNTRIES
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+ACLED_COORDINATE_DECIMALS = 4  # ACLED writes "36.2000"
+ISO_UTC = 'YYYY-MM-DD"T"HH24:MI:SS"Z"'  # to_char() pattern of "2024-05-01T12:00:00Z" (sessions are UTC)
 
 
 def escape_formula(text: str) -> str:
@@ -47,14 +53,20 @@ class Column:
     minimum: int | None = None
     width: int = 14  # XLSX column width (characters)
     extra: dict = field(default_factory=dict)
+    # The value in SQL over the export query's tables (events/exports/copy.py: e the event,
+    # p its place, a1/a2 and ea1/ea2 its actors 1 and 2, aa1/aa2 the associates, src the sources);
+    # each writer renders it by `type` (CSV: ISO text; XLSX: Excel serial numbers).
+    sql: str = ""
 
     @property
     def is_text(self) -> bool:
         return self.type == "string"
 
 
-def _column(name: str, type_: str, description: str, *, attribute: str | None = None, **kwargs) -> Column:
-    return Column(name, type_, description, attrgetter(attribute or name), **kwargs)
+def _column(
+    name: str, type_: str, description: str, *, attribute: str | None = None, sql: str = "", **kwargs
+) -> Column:
+    return Column(name, type_, description, attrgetter(attribute or name), sql=sql or f"e.{name}", **kwargs)
 
 
 CHRONICLE_COLUMNS: tuple[Column, ...] = (
@@ -73,28 +85,32 @@ CHRONICLE_COLUMNS: tuple[Column, ...] = (
             width=18),
     _column("disorder_type", "string", "Derived from the event and sub-event type as ACLED's codebook does.",
             enum=tuple(DisorderType.values), width=20),
-    _column("actor1", "string", "Actor 1.", width=30),
-    _column("assoc_actor_1", "string", "Actors associated with actor 1, separated by '; '.", width=24),
+    _column("actor1", "string", "Actor 1.", width=30, sql="a1.name"),
+    _column("assoc_actor_1", "string", "Actors associated with actor 1, separated by '; '.", width=24,
+            sql="aa1.names"),
     _column("inter1", "integer", "Actor 1's inter code in this event (1–8).", enum=tuple(InterCode.values),
-            width=7),
-    _column("actor2", "string", "Actor 2.", width=30),
-    _column("assoc_actor_2", "string", "Actors associated with actor 2, separated by '; '.", width=24),
+            width=7, sql="ea1.inter"),
+    _column("actor2", "string", "Actor 2.", width=30, sql="a2.name"),
+    _column("assoc_actor_2", "string", "Actors associated with actor 2, separated by '; '.", width=24,
+            sql="aa2.names"),
     _column("inter2", "integer", "Actor 2's inter code in this event (1–8).", enum=tuple(InterCode.values),
-            width=7),
+            width=7, sql="ea2.inter"),
     _column("interaction", "integer", "Both inter codes, lower first (a lone actor: inter×10).", width=10),
     _column("civilian_targeting", "boolean", "Civilians were the main or only target.", width=10),
-    _column("country_code", "string", "ISO 3166-1 alpha-3 code of the country.", width=8),
-    _column("country", "string", "Country.", width=16),
-    _column("admin1", "string", "First-level administrative division.", width=16),
-    _column("admin2", "string", "Second-level administrative division.", width=16),
-    _column("admin3", "string", "Third-level administrative division.", width=16),
-    _column("location", "string", "The event's place (its lowest level).", width=18),
-    _column("latitude", "number", "WGS84 latitude of the place.", width=10),
-    _column("longitude", "number", "WGS84 longitude of the place.", width=10),
+    _column("country_code", "string", "ISO 3166-1 alpha-3 code of the country.", width=8,
+            sql="p.country_code"),
+    _column("country", "string", "Country.", width=16, sql="p.country_name"),
+    _column("admin1", "string", "First-level administrative division.", width=16, sql="p.admin1"),
+    _column("admin2", "string", "Second-level administrative division.", width=16, sql="p.admin2"),
+    _column("admin3", "string", "Third-level administrative division.", width=16, sql="p.admin3"),
+    _column("location", "string", "The event's place (its lowest level).", width=18, sql="p.name"),
+    _column("latitude", "number", "WGS84 latitude of the place.", width=10, sql="p.latitude"),
+    _column("longitude", "number", "WGS84 longitude of the place.", width=10, sql="p.longitude"),
     _column("geo_precision", "integer", "1 exact place, 2 near it / part of a region, 3 region centroid.",
             enum=tuple(GeoPrecision.values), width=8),
     _column("fatalities", "integer", "Reported fatalities, as coded.", required=True, minimum=0, width=10),
-    _column("sources", "string", "The sources cited, separated by '; ' (one citation each).", width=30),
+    _column("sources", "string", "The sources cited, separated by '; ' (one citation each).", width=30,
+            sql="src.names"),
     _column("source_scale", "string", "ACLED source scale.", width=14),
     _column("notes", "string", "Description of the event.", width=60),
     _column("tags", "string", "ACLED tags.", width=14),
@@ -173,13 +189,54 @@ _ACLED_TEXT = frozenset(
         "tags",
     }
 )
+# The text columns of either shape that an empty value leaves blank (not "" as COPY writes it).
+ACLED_TEXT_COLUMNS = _ACLED_TEXT | {"event_id_cnty", "disorder_type", "event_type", "sub_event_type"}
+
+# ACLED_COLUMNS in SQL (events/exports/copy.py; c is the country's ISO numeric code and region),
+# with the conventions of acled_values below.
+ACLED_SQL: dict[str, str] = {
+    "event_id_cnty": "e.event_id",
+    "event_date": "e.event_date",
+    "year": "extract(year FROM e.event_date)::int",
+    "time_precision": "e.time_precision",
+    "disorder_type": "e.disorder_type",
+    "event_type": "e.event_type",
+    "sub_event_type": "e.sub_event_type",
+    "actor1": "a1.name",
+    "assoc_actor_1": "aa1.names",
+    "inter1": "coalesce(ea1.inter, 0)",
+    "actor2": "a2.name",
+    "assoc_actor_2": "aa2.names",
+    "inter2": "coalesce(ea2.inter, 0)",
+    "interaction": "coalesce(e.interaction, 0)",
+    "civilian_targeting": f"CASE WHEN e.civilian_targeting THEN '{ACLED_CIVILIAN_TARGETING}' END",
+    "iso": "c.iso",
+    "region": "c.region",
+    "country": "p.country_name",
+    "admin1": "p.admin1",
+    "admin2": "p.admin2",
+    "admin3": "p.admin3",
+    "location": "p.name",
+    "latitude": f"round(p.latitude::numeric, {ACLED_COORDINATE_DECIMALS})",
+    "longitude": f"round(p.longitude::numeric, {ACLED_COORDINATE_DECIMALS})",
+    "geo_precision": "e.geo_precision",
+    "source": "src.names",
+    "source_scale": "e.source_scale",
+    "notes": "e.notes",
+    "fatalities": "e.fatalities",
+    "tags": "e.tags",
+    "timestamp": "floor(extract(epoch FROM e.updated_at))::bigint",
+}
+assert tuple(ACLED_SQL) == ACLED_COLUMNS
+
 _ACLED_INDEX = {name: position for position, name in enumerate(ACLED_COLUMNS)}
 _ACLED_TEXT_POSITIONS = tuple(_ACLED_INDEX[name] for name in ACLED_COLUMNS if name in _ACLED_TEXT)
 
 
 def acled_values(row: ExportRow, *, escape: bool) -> list:
     """A row in ACLED's current column order and value conventions (inter codes as numbers, 0 for
-    no actor; `timestamp` = updated_at in Unix seconds; region and iso from the country)."""
+    no actor; coordinates with four decimals; `timestamp` = updated_at in Unix seconds; region and
+    iso from the country)."""
     country = COUNTRIES.get(row.country_code)
     values = [
         row.event_id,
@@ -204,8 +261,8 @@ def acled_values(row: ExportRow, *, escape: bool) -> list:
         row.admin2,
         row.admin3,
         row.location,
-        "" if row.latitude is None else row.latitude,
-        "" if row.longitude is None else row.longitude,
+        "" if row.latitude is None else f"{row.latitude:.{ACLED_COORDINATE_DECIMALS}f}",
+        "" if row.longitude is None else f"{row.longitude:.{ACLED_COORDINATE_DECIMALS}f}",
         row.geo_precision or "",
         row.sources,
         row.source_scale,

@@ -5,7 +5,6 @@ Written to a directory, or to a .zip when the target ends in .zip.
 
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 from pathlib import Path
@@ -86,18 +85,15 @@ def write_datapackage(target: str | Path, queryset: QuerySet, *, escape: bool = 
     target = Path(target)
     if target.suffix.lower() == ".zip":
         with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            with (
-                archive.open("events.csv", "w") as raw,
-                io.TextIOWrapper(raw, encoding="utf-8", newline="") as text,
-            ):
-                count = _write_csv(text, queryset, escape=escape)
+            with archive.open("events.csv", "w") as raw:
+                count = _write_csv(raw, queryset, escape=escape)
             archive.writestr(
                 "datapackage.json", json.dumps(descriptor(count=count), indent=2, ensure_ascii=False)
             )
         return count
     target.mkdir(parents=True, exist_ok=True)
-    with (target / "events.csv").open("w", encoding="utf-8", newline="") as text:
-        count = _write_csv(text, queryset, escape=escape)
+    with (target / "events.csv").open("wb") as raw:
+        count = _write_csv(raw, queryset, escape=escape)
     (target / "datapackage.json").write_text(
         json.dumps(descriptor(count=count), indent=2, ensure_ascii=False), encoding="utf-8"
     )

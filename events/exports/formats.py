@@ -19,7 +19,7 @@ class ExportFormat:
     name: str
     extension: str
     content_type: str
-    chunks: Callable[..., Iterator[str]] | None = None  # text formats stream
+    chunks: Callable[..., Iterator[str | bytes]] | None = None  # text formats stream
     escapes: bool = False  # honours escape / --no-escape-formulas
 
 
@@ -44,8 +44,8 @@ FORMATS: dict[str, ExportFormat] = {
 }
 
 
-def stream_export(fmt: str, queryset: QuerySet, *, escape: bool = True) -> Iterator[str]:
-    """The export as text pieces (csv, acled, geojson)."""
+def stream_export(fmt: str, queryset: QuerySet, *, escape: bool = True) -> Iterator[str | bytes]:
+    """The export in pieces (csv, acled: UTF-8 bytes; geojson: text)."""
     return FORMATS[fmt].chunks(queryset, escape)
 
 
@@ -62,7 +62,7 @@ def write_export(fmt: str, queryset: QuerySet, output: str | Path, *, escape: bo
         chunks = csv_chunks(queryset, flavour=fmt, escape=escape, stats=stats)
     else:
         chunks = stream_export(fmt, queryset, escape=escape)
-    with output.open("w", encoding="utf-8", newline="") as handle:
+    with output.open("wb") as handle:
         for chunk in chunks:
-            handle.write(chunk)
+            handle.write(chunk if isinstance(chunk, bytes) else chunk.encode())
     return stats.get("rows")
