@@ -18,7 +18,7 @@ from __future__ import annotations
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -164,7 +164,13 @@ class ExportJobDownloadView(APIView):
 
     @extend_schema(
         responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            # The file in its format's media type (CSV, GeoJSON, XLSX, a data package's zip).
+            **{
+                (200, media_type): OpenApiTypes.BINARY
+                for media_type in dict.fromkeys(
+                    export.content_type.split(";", 1)[0] for export in FORMATS.values()
+                )
+            },
             409: OpenApiResponse(ErrorSerializer, description="The job is not done."),
         }
     )
@@ -188,23 +194,13 @@ class BackgroundAwareEventExportView(EventExportView):
     """The streamed export, which hands an export too large for one request to a background job
     when a broker is configured (see the module docstring)."""
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "escape",
-                OpenApiTypes.STR,
-                description="1 (default): text cells starting with = + - @ get a leading apostrophe; "
-                "0: raw values, for machine pipelines.",
-            )
-        ],
-        responses={
-            (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            202: OpenApiResponse(
-                ExportJobSerializer,
-                description="Too large for one request: a background job was started (Location: the job).",
-            ),
-        },
-    )
+    other_responses = {
+        202: OpenApiResponse(
+            ExportJobSerializer,
+            description="Too large for one request: a background job was started (Location: the job).",
+        ),
+    }
+
     def get(self, request, *args, **kwargs):
         if background_configured():
             escape = _escape_parameter(request)

@@ -13,15 +13,17 @@ from django.db import connections
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from events.api.exceptions import ParameterError
-from events.api.filters import EventFilter
+from events.api.filters import EventFilter, FilterBackend
+from events.api.schema import AutoSchema
 from events.exports.formats import FORMATS, stream_export
 from events.exports.query import export_queryset
 from events.exports.xlsx import write_xlsx
+from events.models import Event
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
@@ -35,24 +37,68 @@ def _escape_parameter(request) -> bool:
     raise ParameterError({"escape": ["Enter 1 (escape formulas, the default) or 0."]})
 
 
+ESCAPE_PARAMETER = OpenApiParameter(
+    "escape",
+    OpenApiTypes.STR,
+    description="1 (default): text cells starting with = + - @ get a leading apostrophe; "
+    "0: raw values, for machine pipelines.",
+)
+
+
+class ExportSchema(AutoSchema):
+    """Each export URL declares the media type it answers with (its view's `fmt`: text/csv,
+    application/geo+json, the XLSX type), so clients and schemathesis' checks can rely on it."""
+
+    def get_override_parameters(self):
+        return [*super().get_override_parameters(), ESCAPE_PARAMETER]
+
+    def get_filter_backends(self):
+        return [FilterBackend]  # the event list's filters, though an export is no list view
+
+    def get_response_serializers(self):
+        export = FORMATS[self.view.fmt]
+        media_type = export.content_type.split(";", 1)[0]
+        body = FEATURE_COLLECTION if media_type.endswith("json") else OpenApiTypes.BINARY
+        description = f"The events as a {export.extension} file (an attachment)."
+        return {
+            (200, media_type): OpenApiResponse(body, description=description),
+            **self.view.other_responses,
+        }
+
+
+# RFC 7946's outline of the GeoJSON export (a +json media type: clients validate it as JSON).
+FEATURE_COLLECTION = {
+    "type": "object",
+    "required": ["type", "features"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["type", "id", "geometry", "properties"],
+                "properties": {
+                    "type": {"type": "string", "enum": ["Feature"]},
+                    "id": {"type": "string", "description": "The event id."},
+                    "geometry": {"type": "object", "nullable": True, "description": "A Point, or null."},
+                    "properties": {"type": "object", "description": "The CSV export's columns."},
+                },
+            },
+        },
+    },
+}
+
+
 class EventExportView(APIView):
     """GET the events you may see, filtered like /api/v1/events/, as a file."""
 
     permission_classes = [AllowAny]
     fmt = "csv"
     filterset_class = EventFilter  # for the schema
+    queryset = Event.objects.none()  # for the schema (the filters' model); get() builds its own
+    schema = ExportSchema()
+    other_responses: dict = {}  # status code -> OpenApiResponse, besides the file
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "escape",
-                OpenApiTypes.STR,
-                description="1 (default): text cells starting with = + - @ get a leading apostrophe; "
-                "0: raw values, for machine pipelines.",
-            )
-        ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
-    )
     def get(self, request, *args, **kwargs):
         escape = _escape_parameter(request)
         queryset = export_queryset(user=request.user, params=request.query_params)
