@@ -8,6 +8,7 @@ by field; every problem is reported with its line, column, value and reason. Der
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from pathlib import Path
 
@@ -55,6 +56,8 @@ _GEO_PRECISIONS = tuple(GeoPrecision.values)
 MAX_NAME = 255  # actors and sources
 MAX_PLACE_NAME = 200
 MAX_TIMESTAMP = 2**63 - 1  # source_timestamp is a 64-bit column
+# A file names the same few thousand actors and sources over and over: check each name once.
+_name_problem = functools.lru_cache(maxsize=65_536)(name_problem)
 
 
 _EVENT_ID = re.compile(r"\S{1,30}")
@@ -370,14 +373,14 @@ def _actors(actor1: str, assoc1: str, inter1: int | None, actor2: str, assoc2: s
         name = clean_text(name_text)
         if len(name) > MAX_NAME:
             problems.append((name_column, f"longer than {MAX_NAME} characters"))
-        elif problem := name_problem(name):
+        elif problem := _name_problem(name):
             problems.append((name_column, problem))
         elif name:
             actors.append((role, name, inter, 0))
         for position, assoc in enumerate(split_names(assoc_text)):
             if len(assoc) > MAX_NAME:
                 problems.append((assoc_column, f"{assoc[:40]!r}… is longer than {MAX_NAME} characters"))
-            elif problem := name_problem(assoc):
+            elif problem := _name_problem(assoc):
                 problems.append((assoc_column, f"{assoc!r}: {problem}"))
             else:
                 actors.append((assoc_role, assoc, None, position))
@@ -392,7 +395,7 @@ def _sources(source: str, scale: str):
     for name in names:
         if len(name) > MAX_NAME:
             problems.append(("source", f"{name[:40]!r}… is longer than {MAX_NAME} characters"))
-        elif problem := name_problem(name):
+        elif problem := _name_problem(name):
             problems.append(("source", f"{name!r}: {problem}"))
     if len(scale) > 60:
         problems.append(("source_scale", "longer than 60 characters"))

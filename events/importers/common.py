@@ -27,7 +27,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from actors.models import Actor
-from events.importers.bulk import allocate_ids, copy_history, copy_rows, ids_in
+from events.importers.bulk import allocate_ids, copy_history, copy_rows, ids_in, pg_array
 from events.models import (
     Citation,
     Event,
@@ -436,11 +436,11 @@ def in_chunks(values: Iterable, size: int | None = None) -> Iterator[list]:
 
 def any_of(values: list) -> list | RawSQL:
     """The right side of an `__in` lookup; on PostgreSQL one array parameter, not N placeholders
-    (binding 20,000 parameters costs more than the query)."""
+    (binding 20,000 parameters costs more than the query; see bulk.pg_array)."""
     if connection.vendor != "postgresql" or not values:
         return values
-    kind = "bigint" if isinstance(values[0], int) else "text"
-    return RawSQL(f"SELECT unnest(%s::{kind}[])", (values,))
+    array, param = pg_array(values)
+    return RawSQL(f"SELECT unnest({array})", (param,))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -819,25 +819,23 @@ class EventLoader:
     def _create_events(self, new: list[tuple[EventRecord, tuple]]) -> None:
         user_id = self.user.pk if self.user else None
         constant = (self.now, self.now, user_id, user_id, self.batch.pk, 1)
+        # Primary keys taken up front: the event actors and citations need them, and reading them
+        # back by event_id would cost a query over every new id.
+        new_pks = allocate_ids(Event, len(new))
         rows = []
-        for record, desired in new:
+        for pk, (record, desired) in zip(new_pks, new, strict=True):
             values, main, _, source_ids = desired
             derived = self._derived(values, main)
             # ACLED and UCDP data are published data; an event needs a citation to be public.
             status = Status.PUBLISHED if source_ids else Status.DRAFT
-            rows.append((*values, *derived, record.event_id, status, record.source_hash, *constant))
-        copy_rows(Event, EVENT_INSERT_COLUMNS, rows)
-        pks: dict[str, int] = {}
-        for chunk in in_chunks([record.event_id for record, _ in new]):
-            pks.update(Event.objects.filter(event_id__in=any_of(chunk)).values_list("event_id", "pk"))
+            rows.append((pk, *values, *derived, record.event_id, status, record.source_hash, *constant))
+        copy_rows(Event, ("id", *EVENT_INSERT_COLUMNS), rows)
         actor_rows, citation_rows = [], []
-        for record, desired in new:
-            pk = pks[record.event_id]
+        for pk, (record, desired) in zip(new_pks, new, strict=True):
             actor_rows += self._actor_rows(pk, record)
             citation_rows += self._citation_rows(pk, record, desired[3])
             self._note_serial(record.event_id)
         self._add_actors_and_citations(actor_rows, citation_rows)
-        new_pks = list(pks.values())
         self._copy_history(Event, "id", new_pks)
         self._copy_history(EventActor, "event_id", new_pks)
         self._copy_history(Citation, "event_id", new_pks)
