@@ -1,0 +1,125 @@
+"""Import scenarios (DESIGN.md §5): an ACLED file of ~100,000 rows, imported then re-imported.
+
+The file is our own ACLED export of the newest BENCH_IMPORT_ROWS events (default 100,000) of the
+bench database; it is imported into an empty, migrated scratch database (`<db>_importbench`,
+dropped afterwards, so the bench data stay as they are), then imported again unchanged. The
+re-import must write nothing but its ImportBatch: the scenario compares every table's
+pg_stat_user_tables insert/update/delete counters and every sequence's last_value before and
+after it. Both runs are `manage.py import_acled` in a child process; rows/s is the importer's
+own figure (its summary line), which leaves out the interpreter's start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import psycopg
+
+from bench.harness import Bench, Result, database_url, scenario
+from bench.scenarios.export import _date_for_newest, _export, run_manage
+from bench.scenarios.seed import _admin_connection
+
+IMPORT_ROWS_PER_S = 10_000
+REIMPORT_ROWS_PER_S = 30_000
+BATCH_TABLE = "events_importbatch"
+_SUMMARY = re.compile(r"\(([\d.]+) s, ([\d,]+) rows/s")
+
+
+def _counters(url: str) -> tuple[dict[str, tuple[int, int, int]], dict[str, int | None]]:
+    """(table -> (inserted, updated, deleted) tuples so far, sequence -> last_value)."""
+    with psycopg.connect(url) as conn:
+        tables = {
+            name: (ins, upd, dele)
+            for name, ins, upd, dele in conn.execute(
+                "SELECT relname, n_tup_ins, n_tup_upd, n_tup_del FROM pg_stat_user_tables"
+            )
+        }
+        sequences = dict(conn.execute("SELECT sequencename, last_value FROM pg_sequences").fetchall())
+    return tables, sequences
+
+
+def _writes(before, after) -> list[str]:
+    """What changed between two _counters() snapshots, apart from the run's ImportBatch row."""
+    (tables_before, sequences_before), (tables_after, sequences_after) = before, after
+    changes = []
+    for table, counts in tables_after.items():
+        old = tables_before.get(table, (0, 0, 0))
+        delta = [new - was for new, was in zip(counts, old, strict=True)]
+        if any(delta) and table != BATCH_TABLE:
+            changes.append(f"{table} +{delta[0]} ins/{delta[1]} upd/{delta[2]} del")
+    for sequence, value in sequences_after.items():
+        if value != sequences_before.get(sequence) and not sequence.startswith(BATCH_TABLE):
+            changes.append(f"sequence {sequence} {sequences_before.get(sequence)} → {value}")
+    return changes
+
+
+def _import(bench: Bench, url: str, path: Path) -> tuple[float, float, float, float, str]:
+    """(importer seconds, importer rows/s, wall seconds, peak RSS MB, summary) of import_acled."""
+    wall, rss, stdout = run_manage(["import_acled", str(path), "--no-progress"], env={"DATABASE_URL": url})
+    summary = stdout.strip().splitlines()[-1]
+    match = _SUMMARY.search(summary)
+    if not match:
+        raise RuntimeError(f"import_acled said: {summary}")
+    return float(match.group(1)), float(match.group(2).replace(",", "")), wall, rss, summary
+
+
+@scenario
+def import_acled_file(bench: Bench) -> list[Result]:
+    """import_acled of ~100,000 rows into an empty database, then the same file again."""
+    wanted = int(os.environ.get("BENCH_IMPORT_ROWS", "100000"))
+    from django.conf import settings
+
+    scratch = f"{settings.DATABASES['default']['NAME']}_importbench"[:63]
+    url = database_url(scratch)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as folder:
+        path = Path(folder) / "events.acled.csv"
+        day = _date_for_newest(wanted)
+        _, _, _, rows = _export(bench, "acled", path, f"date_after={day}")
+        with _admin_connection() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+            admin.execute(f'CREATE DATABASE "{scratch}"')
+        try:
+            bench.run_command(["migrate", "--verbosity", "0"], env={"DATABASE_URL": url})
+            seconds, rate, wall, rss, summary = _import(bench, url, path)
+            results.append(
+                Result(
+                    f"ACLED import of {rows:,} rows (our export) into an empty database",
+                    p50_ms=seconds * 1000,
+                    rows_per_s=rate,
+                    peak_rss_mb=rss,
+                    target=f"≥ {IMPORT_ROWS_PER_S:,} rows/s",
+                    met=rate >= IMPORT_ROWS_PER_S,
+                    note=f"import_acled in a child process, one run (wall {wall:.1f} s with start-up); "
+                    f"{summary.split(' — ', 1)[-1].split(' (', 1)[0]}",
+                )
+            )
+            before = _counters(url)
+            seconds, rate, wall, rss, summary = _import(bench, url, path)
+            after = _counters(url)
+            writes = _writes(before, after)
+            unchanged = f"{rows} unchanged" in summary.replace(",", "")
+            results.append(
+                Result(
+                    f"ACLED re-import of the same {rows:,} rows (unchanged)",
+                    p50_ms=seconds * 1000,
+                    rows_per_s=rate,
+                    peak_rss_mb=rss,
+                    target=f"≥ {REIMPORT_ROWS_PER_S:,} rows/s, writes nothing",
+                    met=rate >= REIMPORT_ROWS_PER_S and not writes and unchanged,
+                    note=(
+                        "wrote nothing but its ImportBatch (pg_stat_user_tables and pg_sequences compared)"
+                        if not writes
+                        else "WROTE: " + "; ".join(writes)
+                    )
+                    + ("" if unchanged else f"; summary: {summary}")
+                    + f"; one run (wall {wall:.1f} s with start-up)",
+                )
+            )
+        finally:
+            with _admin_connection() as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{scratch}"')
+    return results
