@@ -344,3 +344,72 @@ def test_export_as_a_user_sees_what_the_user_may_see(events, tmp_path, viewer):
     assert "Exported 5 events" in out
     with pytest.raises(CommandError, match="no such user"):
         export(tmp_path, "csv", "--user", "nobody")
+
+
+TRICKY_TEXT = [
+    "plain",
+    "<b>bold</b> & \"quoted\" 'single'",
+    "  leading and trailing spaces  ",
+    "tab\tinside and a line\nbreak",
+    "control \x01\x02\x1f characters",
+    "_x0041_ looks like an escape",
+    "Ḥamāh — حماة — 哈马",
+    "emoji 🙂 outside the BMP",
+    "x" * 40_000,  # over Excel's 32,767 characters: cut as xlsxwriter cuts it
+    "🙂" * 20_000,  # the limit counts UTF-16 units
+]
+
+
+def test_the_fast_events_sheet_writer_stores_text_exactly_as_xlsxwriter_does(tmp_path):
+    """_CellRows writes SpreadsheetML by hand for speed; a workbook written cell by cell through
+    xlsxwriter's own API must read back identically, cell for cell, in openpyxl."""
+    import xlsxwriter
+
+    from events.exports.xlsx import _CellRows
+
+    values = [
+        (text, number, flag, day)
+        for text, number, flag, day in zip(
+            TRICKY_TEXT,
+            [0, -1.5, 2**40, 1e-7, 3.141592653589793, 12, None, 7, 8, 9],
+            [True, False, None, True, False, True, False, True, False, True],
+            [42_000, None, 1, 60, 61, 45_000, 1.5, 2, 3, 4],
+            strict=True,
+        )
+    ]
+    paths = {}
+    for how in ("fast", "xlsxwriter"):
+        paths[how] = tmp_path / f"{how}.xlsx"
+        book = xlsxwriter.Workbook(str(paths[how]), {"constant_memory": True})
+        date_style = book.add_format({"num_format": "yyyy-mm-dd"})
+        sheet = book.add_worksheet("Events")
+        sheet.write_row(0, 0, ["text", "number", "flag", "day"])
+        if how == "fast":
+            kinds = [("string", None), ("number", None), ("boolean", None), ("date", date_style)]
+            assert _CellRows(sheet, kinds).write(values) == len(values)
+        else:
+            for row, (text, number, flag, day) in enumerate(values, start=1):
+                sheet.write_string(row, 0, text)
+                if number is not None:
+                    sheet.write_number(row, 1, number)
+                if flag is not None:
+                    sheet.write_boolean(row, 2, flag)
+                if day is not None:
+                    sheet.write_number(row, 3, day, date_style)
+        book.close()
+
+    def cells(path):
+        sheet = openpyxl.load_workbook(path)["Events"]
+        return [
+            [(cell.value, cell.data_type, cell.number_format) for cell in row] for row in sheet.iter_rows()
+        ]
+
+    fast, reference = cells(paths["fast"]), cells(paths["xlsxwriter"])
+    assert fast == reference
+    # …and byte for byte the same worksheet XML (openpyxl ignores xml:space; Excel does not)
+    sheets = [zipfile.ZipFile(paths[how]).read("xl/worksheets/sheet1.xml") for how in ("fast", "xlsxwriter")]
+    assert sheets[0] == sheets[1]
+    assert fast[2][0][0] == TRICKY_TEXT[1]  # and the text survived: markup is text
+    assert fast[3][0][0] == TRICKY_TEXT[2]  # outer spaces kept
+    assert len(fast[9][0][0]) == 32_767
+    assert pd.read_excel(paths["fast"]).shape == (len(values), 4)
