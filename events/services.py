@@ -63,6 +63,10 @@ def event_sync_interaction(*, event: Event) -> None:
     interaction = interaction_for(inters.get(ActorRole.ACTOR1), inters.get(ActorRole.ACTOR2))
     if interaction != event.interaction:
         Event.objects.filter(pk=event.pk).update(interaction=interaction)
+        # The history row of this version (written by the save this call follows, in the same
+        # transaction) records the version as it ends up, derived values included; a call that
+        # follows no new version leaves earlier versions' rows as they were.
+        Event.history.filter(id=event.pk, version=event.version).update(interaction=interaction)
         event.interaction = interaction
 
 

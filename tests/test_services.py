@@ -10,10 +10,11 @@ from events.services import (
     event_mark_reviewed,
     event_publish,
     event_retract,
+    event_create,
     event_update,
 )
-from events.vocab import Status
-from tests.factories import CitationFactory, EventFactory
+from events.vocab import ActorRole, Status
+from tests.factories import ActorFactory, CitationFactory, EventFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,31 @@ def test_every_save_is_recorded_in_the_history(curator):
     records = list(event.history.order_by("history_date"))
     assert [r.fatalities for r in records] == [1, 4]
     assert records[-1].history_type == "~"
+
+
+def test_each_history_row_holds_its_version_s_derived_interaction(curator):
+    """interaction is derived after the actors are saved; the version's history row must show it
+    (it once kept the value from before the actors: null for every new event)."""
+    army, rebels, militia = ActorFactory(kind=1), ActorFactory(kind=2), ActorFactory(kind=4)
+    event = event_create(
+        by=curator,
+        place=PlaceFactory(),
+        event_date="2015-05-20",
+        event_type="Battles",
+        sub_event_type="Armed clash",
+        actors=[(army, ActorRole.ACTOR1), (rebels, ActorRole.ACTOR2)],
+    )
+    assert event.interaction == 12
+    event_update(
+        event=event,
+        data={},
+        expected_version=1,
+        by=curator,
+        actors=[(army, ActorRole.ACTOR1), (militia, ActorRole.ACTOR2)],
+    )
+    records = list(event.history.order_by("history_date"))
+    assert [(r.version, r.interaction) for r in records] == [(1, 12), (2, 14)]
+    assert Event.objects.get(pk=event.pk).interaction == 14
 
 
 def test_curators_cannot_publish(curator):
