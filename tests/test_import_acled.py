@@ -382,6 +382,40 @@ def test_a_retracted_event_is_left_alone(awkward_file, tmp_path, reviewer):
     assert (event.status, event.fatalities) == (Status.RETRACTED, 4)
 
 
+def test_an_event_curated_in_chronicle_is_never_overwritten_by_a_file_with_its_id(tmp_path, curator):
+    """Curated ids and ACLED's share one namespace (SYR12 here may be another event than ACLED's
+    SYR12): a file row with a curated event's id is refused by name, the rest import."""
+    from events.services import event_create
+
+    curated = event_create(
+        by=curator,
+        place=PlaceFactory(),
+        event_date=dt.date(2015, 5, 20),
+        event_type="Battles",
+        sub_event_type="Armed clash",
+        fatalities=3,
+        notes="Coded here from the seed article.",
+    )
+    rows = awkward_rows()
+    rows[1]["event_id_cnty"] = curated.event_id
+
+    out, err = run(write_csv(tmp_path / "collide.csv", ACLED_COLUMNS, rows))
+
+    # line 4 of the file: the first row's notes span two lines
+    assert f"row 4, column event_id_cnty = {curated.event_id!r}: this id belongs to an event curated" in err
+    assert "4 created" in out
+    stored = Event.objects.get(pk=curated.pk)
+    assert (stored.notes, stored.fatalities, stored.event_date, stored.version) == (
+        "Coded here from the seed article.",
+        3,
+        dt.date(2015, 5, 20),
+        1,
+    )
+    assert stored.history.count() == 1
+    batch = ImportBatch.objects.latest("pk")
+    assert batch.skipped == 1
+
+
 def test_the_batch_records_who_when_what_and_the_counts(awkward_file, curator):
     import hashlib
 

@@ -6,11 +6,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from events.models import Event, Tombstone
 from events.services import (
     StaleVersionError,
+    event_create,
     event_delete,
     event_mark_reviewed,
     event_publish,
     event_retract,
-    event_create,
     event_update,
 )
 from events.vocab import ActorRole, Status

@@ -450,8 +450,11 @@ def any_of(values: list) -> list | RawSQL:
 class EventLoader:
     """Resolves records to places/actors/sources and writes new and changed events in bulk."""
 
-    def __init__(self, *, batch: ImportBatch, user, batch_size: int, change_reason: str) -> None:
+    def __init__(
+        self, *, batch: ImportBatch, user, batch_size: int, change_reason: str, id_column: str = "event_id"
+    ) -> None:
         self.batch = batch
+        self.id_column = id_column  # the file's event id column, for row errors
         self.user = user
         self.batch_size = batch_size
         self.change_reason = change_reason
@@ -471,7 +474,7 @@ class EventLoader:
         records = self._resolve_actors(records, errors)
         self._resolve_sources(records)
         self._resolve_places(records)
-        self._write_events(records)
+        self._write_events(records, errors)
 
     # -- actors --------------------------------------------------------------------------------
 
@@ -695,12 +698,13 @@ class EventLoader:
     def _stored(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
         stored: dict[str, dict[str, Any]] = {}
         for chunk in in_chunks(event_ids):
-            for pk, event_id, status, *values in Event.objects.filter(event_id__in=any_of(chunk)).values_list(
-                "pk", "event_id", "status", *EVENT_FIELDS
-            ):
+            for pk, event_id, status, batch_id, *values in Event.objects.filter(
+                event_id__in=any_of(chunk)
+            ).values_list("pk", "event_id", "status", "import_batch_id", *EVENT_FIELDS):
                 stored[event_id] = {
                     "pk": pk,
                     "status": status,
+                    "imported": batch_id is not None,
                     "values": tuple(values),
                     "main": set(),
                     "assoc": set(),
@@ -722,7 +726,7 @@ class EventLoader:
                 by_pk[event_pk]["sources"].add(source_id)
         return stored
 
-    def _write_events(self, records: list[EventRecord]) -> None:
+    def _write_events(self, records: list[EventRecord], errors: list[RowError]) -> None:
         if not records:
             return
         event_ids = [record.event_id for record in records]
@@ -762,6 +766,15 @@ class EventLoader:
             ):
                 # Same content, or an older copy of an event already updated upstream.
                 self.unchanged += 1
+            elif not entry["imported"]:
+                # A file's id can collide with an event coded here (ids share one namespace: a
+                # curated SYR12 and ACLED's SYR12 are different events); curated work is never
+                # overwritten by a file.
+                reason = (
+                    "this id belongs to an event curated in Chronicle, not imported; an import "
+                    "does not overwrite it (give the row another id, or edit the event instead)"
+                )
+                errors.append(RowError(record.line, self.id_column, record.event_id, reason))
             else:
                 changed.append((record, desired, entry))
         if new:
@@ -1012,6 +1025,7 @@ def run_import(
                 user=user,
                 batch_size=batch_size,
                 change_reason=f"Imported from {batch.file_name} (import batch {batch.pk})",
+                id_column=parse.id_column,
             )
             _lock_imports()
             seen: dict[str, int] = {}
