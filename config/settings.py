@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+import orjson
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats.base_formats import CSV, TSV, XLSX
 
@@ -200,7 +201,10 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["events.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "events.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # orjson (drf-orjson-renderer): the same JSON as DRF's JSONRenderer (compact, UTF-8, "Z" for
+    # UTC) at a tenth of the cost, a millisecond of every 50-event page (docs/benchmarks.md).
+    "DEFAULT_RENDERER_CLASSES": ["drf_orjson_renderer.renderers.ORJSONRenderer"],
+    "ORJSON_RENDERER_OPTIONS": (orjson.OPT_UTC_Z, orjson.OPT_NON_STR_KEYS),
     # JSON nested too deep for Python's decoder is a 400 (events/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
         "events.api.parsers.JSONParser",
