@@ -95,6 +95,26 @@ def test_list_rows_equal_the_detail_payload_of_every_event(world, viewer, pagina
         assert list(row) == list(expected) == EVENT_FIELDS
 
 
+def test_member_rows_read_by_the_precompiled_statement_equal_the_orm_rows(world):
+    """On PostgreSQL a page's actors and citations are read by a statement compiled once
+    (_member_rows); its rows must be the ORM's values() rows, value for value and type for type."""
+    from events.api.serializers import _columns as member_columns
+    from events.api.serializers import _event_shape, _member_rows
+
+    ids = list(Event.objects.values_list("pk", flat=True))
+    for _ in range(2):  # compiled on the first call, reused on the second
+        for selector, members in _event_shape()[1].values():
+            names = ["event_id", *member_columns(members)]
+            rows = _member_rows(selector, names, ids)
+            expected = list(selector(event_ids=ids).values(*names))
+            assert rows == expected
+            assert [[type(value) for value in row.values()] for row in rows] == [
+                [type(value) for value in row.values()] for row in expected
+            ]
+            assert any(row["event_id"] == world.events["legacy"].pk for row in rows)
+    assert _member_rows(selector, names, []) == []
+
+
 def test_list_rows_keep_only_the_chosen_fields_in_the_payload_order(world, viewer):
     client = client_for(viewer)
     query = "?fields=citations,place,event_id,updated_at"

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import ISO_8601, serializers
@@ -350,6 +351,36 @@ def _event_shape() -> tuple[tuple[_Member, ...], dict[str, tuple[Callable, tuple
     return _members(EventSerializer()), lists
 
 
+# The page's ids as one array parameter: the statement's text is then the same for every page.
+_IDS = RawSQL("SELECT unnest(%s::bigint[])", ([],))
+_compiled_sql: dict[tuple, str] = {}
+
+
+def _member_rows(selector: Callable, names: list[str], ids: list[int]) -> list[dict]:
+    """`selector(event_ids=ids).values(*names)` as dicts.
+
+    On PostgreSQL the statement is compiled once per process and column set (compiling the two
+    member queries cost ~1.5 ms of a 10 ms page) and run with the ids as its one parameter; the
+    columns read need no converters there (dates, times, text and numbers come typed from
+    psycopg), which tests/test_api_rows.py checks against the ORM's own rows.
+    """
+    if not ids:
+        return []
+    queryset = selector(event_ids=ids).values(*names)
+    if connections[queryset.db].vendor != "postgresql":
+        return list(queryset)
+    key = (selector, tuple(names), queryset.db)
+    sql = _compiled_sql.get(key)
+    if sql is None:
+        sql, params = selector(event_ids=_IDS).values(*names).query.sql_with_params()
+        if len(params) != 1:  # a selector with parameters of its own: keep the ORM's statement
+            return list(queryset)
+        sql = _compiled_sql[key] = sql
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, [ids])
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 class EventRows:
     """Event payloads (EventSerializer's JSON) built from `values()` rows in constant queries.
 
@@ -372,7 +403,7 @@ class EventRows:
         items: dict[str, dict[int, list[dict]]] = {}
         for key, (selector, members) in self.lists.items():
             grouped = items[key] = {}
-            for item in selector(event_ids=ids).values("event_id", *_columns(members)):
+            for item in _member_rows(selector, ["event_id", *_columns(members)], ids):
                 grouped.setdefault(item["event_id"], []).append(_render(item, members, zone))
         payloads = []
         for row in rows:
