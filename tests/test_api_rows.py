@@ -174,3 +174,16 @@ def test_a_small_full_text_match_set_is_gathered_and_sorted_not_walked_in_list_o
     # the ids' order is an expression no index provides, so PostgreSQL sorts the matches it gathers
     assert 'ORDER BY COALESCE(U0."event_date", U0."event_date") DESC' in page, page
     assert [row["event_id"] for row in rows] == [world.events["regain"].event_id]
+
+
+def test_the_orjson_renderer_writes_the_bytes_drf_s_json_renderer_would(world, viewer):
+    """settings: API responses go through orjson; they must be byte for byte what DRF's own
+    JSONRenderer writes (compact separators, UTF-8 text, 'Z' times)."""
+    from rest_framework.renderers import JSONRenderer
+
+    Event.objects.filter(pk=world.events["bare"].pk).update(notes='Ḥamāh — حماة 🙂 "quoted" <b>')
+    response = client_for(viewer).get(f"{URL}?page_size=100")
+    assert response["Content-Type"] == "application/json"
+    assert "حماة 🙂".encode() in response.content  # UTF-8, not \u escapes
+    assert response.content == JSONRenderer().render(response.data)
+    assert b'"Z"' not in response.content and b'Z"' in response.content  # times end in Z
