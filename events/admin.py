@@ -16,6 +16,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
 from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch
+from django.db.models.expressions import RawSQL
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -49,11 +50,19 @@ PUBLIC_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
 URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
 
+# A search matching at most this many events is gathered once into a list of ids (see below).
+SEARCH_GATHER_LIMIT = 20_000
+
+
 def events_matching(queryset, term: str):
     """Events with this id, notes containing the words, or a place or actor (name, alias) like it.
 
     One UNION of indexed lookups (the notes' full-text GIN index on PostgreSQL), not an OR over
     joins that would scan and de-duplicate a million events.
+
+    On PostgreSQL the UNION runs once per request when it matches up to SEARCH_GATHER_LIMIT
+    events: the changelist's count and its page then read a list of ids, where each of them
+    would otherwise run the UNION again (a word in 18,000 notes: 2 × ~120 ms at 1M events).
     """
     term = term.strip()
     if connections[queryset.db].vendor == "postgresql":
@@ -74,6 +83,15 @@ def events_matching(queryset, term: str):
             EventActor.objects.filter(actor__in=Actor.objects.search(term)).order_by().values("event_id"),
         )
     )
+    if connections[queryset.db].vendor == "postgresql":
+        sql, params = ids[: SEARCH_GATHER_LIMIT + 1].query.sql_with_params()
+        with connections[queryset.db].cursor() as cursor:  # plain tuples: 20,000 dicts cost ~15 ms
+            cursor.execute(sql, params)
+            found = [pk for (pk,) in cursor.fetchall()]
+        if len(found) <= SEARCH_GATHER_LIMIT:
+            # One text parameter split by PostgreSQL: binding 20,000 integers one by one costs more.
+            listed = RawSQL("SELECT unnest(string_to_array(%s, ',')::bigint[])", (",".join(map(str, found)),))
+            return queryset.filter(pk__in=listed)
     return queryset.filter(InArray(F("pk"), ids))
 
 

@@ -556,6 +556,43 @@ def test_search_finds_events_by_id_notes_place_and_actor_alias(client, viewer):
     assert found(by_notes.event_id.lower()) == {by_notes.pk}
 
 
+def test_a_search_reads_its_matches_once_and_keeps_its_results_past_the_gather_limit(
+    client, viewer, monkeypatch
+):
+    """events_matching gathers up to SEARCH_GATHER_LIMIT matching ids with one UNION on
+    PostgreSQL (the count and the page then read the list); beyond it they run the UNION as a
+    subquery. Both give the same events, with the changelist's filters applied on top."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import events.admin
+
+    lebanon = PlaceFactory(
+        parent=PlaceFactory(name="Lebanon", kind="country", parent=None, country_code="LBN")
+    )
+    drones = [EventFactory(notes=f"A drone strike, number {n}.") for n in range(3)]
+    in_lebanon = EventFactory(notes="Another drone strike.", place=lebanon)
+    EventFactory(notes="A clash.")
+    logged_in(client, viewer)
+
+    def search(**params):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(CHANGELIST), params)
+        assert response.status_code == 200
+        unions = [query for query in queries.captured_queries if "UNION" in query["sql"]]
+        return {e.pk for e in response.context["cl"].result_list}, response.context["cl"].result_count, unions
+
+    everything = {event.pk for event in [*drones, in_lebanon]}
+    for limit in (events.admin.SEARCH_GATHER_LIMIT, 2):  # gathered, then past the limit
+        monkeypatch.setattr(events.admin, "SEARCH_GATHER_LIMIT", limit)
+        found, count, unions = search(q="drone")
+        assert (found, count) == (everything, 4)
+        assert search(q="drone", country="LBN")[:2] == ({in_lebanon.pk}, 1)
+        if connection.vendor == "postgresql":
+            # gathered: the UNION once, then a list; past the limit: in the count and the page too
+            assert len(unions) == (1 if limit > 4 else 3), [query["sql"][:80] for query in unions]
+
+
 def test_filters_by_country_and_actor_kind(client, viewer):
     lebanon = PlaceFactory(
         parent=PlaceFactory(name="Lebanon", kind="country", parent=None, country_code="LBN")
