@@ -167,13 +167,31 @@ def test_pages_deep_in_the_list_hold_the_rows_a_plain_slice_would(world, viewer)
 
 
 @pytest.mark.postgres
-def test_a_small_full_text_match_set_is_gathered_and_sorted_not_walked_in_list_order(world):
-    with CaptureQueriesContext(connection) as queries:
-        rows = client_for().get(f"{URL}?page_size=1&page=2&q=market or army").json()["results"]
-    [page] = [q["sql"] for q in queries.captured_queries if '"events_event"."event_id" AS' in q["sql"]]
+def test_a_small_full_text_match_set_is_gathered_sorted_and_counted_in_one_statement(world, monkeypatch):
+    import events.api.pagination
+
+    def page(query):
+        with CaptureQueriesContext(connection) as queries:
+            body = client_for().get(f"{URL}?{query}").json()
+        return body, [q["sql"] for q in queries.captured_queries]
+
+    body, statements = page("page_size=1&page=2&q=market or army")
+    [gathered] = [sql for sql in statements if "websearch_to_tsquery" in sql]
     # the ids' order is an expression no index provides, so PostgreSQL sorts the matches it gathers
-    assert 'ORDER BY COALESCE(U0."event_date", U0."event_date") DESC' in page, page
-    assert [row["event_id"] for row in rows] == [world.events["regain"].event_id]
+    assert 'ORDER BY COALESCE("events_event"."event_date", "events_event"."event_date") DESC' in gathered
+    assert not any("count(" in sql.lower() for sql in statements)  # the count is the list's length
+    assert len(statements) == 4  # gathered ids, the page's rows, actors, citations
+    matches = Event.objects.published().filter(notes__iregex=r"market|army").order_by("-event_date", "-id")
+    assert (body["count"], body["count_is_estimate"]) == (matches.count(), False)
+    assert [row["event_id"] for row in body["results"]] == [matches[1].event_id]
+    assert body["results"][0]["event_id"] == world.events["regain"].event_id
+    assert page("page_size=1&page=99&q=market or army")[0]["detail"].startswith("Page 99 is beyond")
+
+    # more matches than the gather limit: the capped count, then the page through the list order
+    monkeypatch.setattr(events.api.pagination, "TEXT_GATHER_LIMIT", 1)
+    walked, statements = page("page_size=1&page=2&q=market or army")
+    assert any("count(" in sql.lower() for sql in statements)
+    assert walked["results"] == body["results"] and walked["count"] == body["count"]
 
 
 def test_the_orjson_renderer_writes_the_bytes_drf_s_json_renderer_would(world, viewer):

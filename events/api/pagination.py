@@ -62,32 +62,25 @@ def capped_count(queryset: QuerySet, limit: int) -> tuple[int, bool]:
     return max(estimate or 0, limit + 1), True
 
 
-# Full-text pages with up to this many matches (counted or estimated) gather their ids (see
-# by_ids): walking the list order costs a to_tsvector() per row (35 µs) over 50 / (share of rows
-# matching) rows; gathering costs one bitmap-heap step per match. PostgreSQL prices that call
+# Full-text pages with up to this many matches gather their ids (gathered_ids): walking the
+# list order costs a to_tsvector() per row (35 µs) over 50 / (share of rows matching) rows;
+# gathering costs one bitmap-heap step per match. PostgreSQL prices that call
 # at a fraction of a page read, so it walks: at 1M events a word in 6,431 notes took 1,003 ms
 # walked and 81 ms gathered; the two meet near 20,000 matches (45,000: walked 70, gathered 280).
 TEXT_GATHER_LIMIT = 20_000
 
 
-def by_ids(sliced: QuerySet, *, gather: bool = False) -> QuerySet:
+def by_ids(sliced: QuerySet) -> QuerySet:
     """The rows of a sliced queryset, read through their ids: `id IN (SELECT id … LIMIT …)`.
 
     The ids come from the filters and the order alone, which an index serves without reading
     the table where one matches (a page 10,000 rows deep skips them in the index); only the
     page's rows are then read, with what the queryset loads alongside (select_related,
     prefetch_related). One statement, ordered again outside.
-
-    `gather`: find every match through the filters' indexes and sort them, rather than walk
-    the list order's index until enough rows pass the filters (see TEXT_GATHER_LIMIT).
     """
     query = sliced.query
     ordering = query.order_by or (sliced.model._meta.ordering if query.default_ordering else ())
     ids = sliced.prefetch_related(None).values("pk")
-    if gather and connections[sliced.db].vendor == "postgresql":
-        whole = ids.all()
-        whole.query.clear_limits()
-        ids = whole.order_by(*(_unindexed(term) for term in ordering))[query.low_mark : query.high_mark]
     rows = sliced.model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*ordering)
     rows.query.select_related = query.select_related
     return rows.prefetch_related(*sliced._prefetch_related_lookups)
@@ -111,6 +104,32 @@ class CappedCountPaginator(DjangoPaginator):
     def count(self) -> int:
         count, self.count_is_estimate = capped_count(self.object_list, self.exact_limit)
         return count
+
+
+class ListedIdsPaginator(DjangoPaginator):
+    """Pages over a list of ids already filtered and ordered (gathered full-text matches): the
+    count is the list's length, exact."""
+
+    count_is_estimate = False
+
+
+def gathered_ids(queryset: QuerySet, limit: int) -> list[int] | None:
+    """The ids of every match, in the queryset's order, when there are at most `limit`; else None.
+
+    One statement finds the matches through the filters' indexes and sorts them (by_ids'
+    gather): a full-text page then needs no second pass for its count, and its rows are read
+    by id. PostgreSQL only (None elsewhere).
+    """
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    query = queryset.query
+    ordering = query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
+    ids = queryset.prefetch_related(None).order_by(*(_unindexed(term) for term in ordering)).values("pk")
+    sql, params = ids[: limit + 1].query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        found = [pk for (pk,) in cursor.fetchall()]
+    return found if len(found) <= limit else None
 
 
 class CappedCountByIdsPaginator(CappedCountPaginator):
@@ -235,10 +254,15 @@ class EventPagination(PageNumberPagination):
         """The page's rows as dicts of `columns`, read through their ids (by_ids)."""
         if not self.columns:
             return queryset
-        # Full text: gather the ids of a small match set (TEXT_GATHER_LIMIT), don't walk for them.
-        text_search = self.mode == "page" and bool(self.request.query_params.get("q"))
-        gather = text_search and self.page.paginator.count <= TEXT_GATHER_LIMIT
-        return by_ids(queryset.prefetch_related(None), gather=gather).values(*self.columns)
+        if isinstance(queryset, list):  # a page of gathered ids (ListedIdsPaginator)
+            rows = {
+                row["id"]: row
+                for row in self.listed_from.model._base_manager.db_manager(self.listed_from.db)
+                .filter(pk__in=queryset)
+                .values(*self.columns)
+            }
+            return [rows[pk] for pk in queryset if pk in rows]
+        return by_ids(queryset.prefetch_related(None)).values(*self.columns)
 
     def _mode(self, request) -> str:
         mode = request.query_params.get(self.mode_query_param) or "page"
@@ -253,6 +277,16 @@ class EventPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.mode = self._mode(request)
         if self.mode == "page":
+            if self.columns and request.query_params.get("q"):
+                # Full text with up to TEXT_GATHER_LIMIT matches: one statement gathers and sorts
+                # them all, which gives the count too (a word in 18,000 notes: the count and the
+                # page each read every match's row before, 2 × 20–30 ms at 1M events).
+                self.get_page_number(request)  # a bad page number is refused before any query
+                listed = gathered_ids(queryset, TEXT_GATHER_LIMIT)
+                if listed is not None:
+                    self.listed_from = queryset
+                    self.django_paginator_class = ListedIdsPaginator
+                    return super().paginate_queryset(listed, request, view)
             return super().paginate_queryset(queryset, request, view)
         self.request = request
         if request.query_params.get("ordering"):
