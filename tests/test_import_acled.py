@@ -572,3 +572,37 @@ def test_an_unknown_user_or_path_is_refused(awkward_file, tmp_path):
         run(awkward_file, "--user", "nobody")
     with pytest.raises(CommandError, match="no such file"):
         run(tmp_path / "missing.csv")
+
+
+def test_the_garbage_collector_is_paused_during_a_run_and_restored_after(awkward_file, tmp_path):
+    import gc
+
+    from events.importers.acled import AcledParser
+    from events.importers.common import HeaderError, run_import
+
+    seen: list[bool] = []
+
+    class Watching(AcledParser):
+        def __call__(self, line, fields):
+            seen.append(gc.isenabled())
+            return super().__call__(line, fields)
+
+    def imported(path) -> None:
+        run_import(path=path, make_parser=Watching, default_format=ImportBatch.Format.ACLED, progress=False)
+
+    assert gc.isenabled()
+    imported(awkward_file)
+    assert seen and not any(seen)
+    assert gc.isenabled()
+    # A run that fails still gives the collector back; one started with it off leaves it off.
+    not_acled = tmp_path / "not-acled.csv"
+    not_acled.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(HeaderError):
+        imported(not_acled)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        imported(awkward_file)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

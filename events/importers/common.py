@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
+import gc
 import hashlib
 import math
 import re
@@ -973,10 +975,33 @@ def row_digest(layout: str, fields: list[str]) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def _cyclic_gc_paused(function):
+    """Run `function` with Python's cyclic garbage collector paused (restored as it was after).
+
+    An import allocates millions of small tuples and keeps hundreds of thousands alive in its
+    caches and chunks; the collector's repeated passes over them cost a 100,000-row import about
+    3 s of its 8 s of Python. The importers make no reference cycles that need it: reference
+    counting frees what they drop, and the collector runs again once the run is over.
+    """
+
+    @functools.wraps(function)
+    def paused(*args, **kwargs):
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+
+    return paused
+
+
 class _Rollback(Exception):
     """Raised inside the run's transaction to undo it (dry run, or --strict with errors)."""
 
 
+@_cyclic_gc_paused
 def run_import(
     *,
     path: Path | str,
