@@ -105,6 +105,29 @@ def api_event_list(bench: Bench) -> list[Result]:
             results.append(
                 get(f"API events: {label}, cursor page", url(pagination="cursor", **params), target=10)
             )
+        # Combinations the load test draws (ops/loadtest.py filter_path), and cursor pulls of a
+        # period: the walk over (updated_at, id) meets the dates late, since updated_at follows them.
+        results += [
+            get(
+                f"API events: {label}",
+                url(**params),
+                target=25,
+                note="page-number, with its count",
+            )
+            for label, params in [
+                ("event_type=Battles&year=2015", {"event_type": "Battles", "year": 2015}),
+                (f"country={code}&fatalities_min=1", {"country": code, "fatalities_min": 1}),
+                (f"country={code}&civilian_targeting=true", {"country": code, "civilian_targeting": "true"}),
+            ]
+        ]
+        results += [
+            get(f"API events: {label}, cursor page", url(pagination="cursor", **params), target=10)
+            for label, params in [
+                ("year=2020", {"year": 2020}),
+                ("date_after=2025-01-01", {"date_after": "2025-01-01"}),
+                (f"country={code}&year=2015", {"country": code, "year": 2015}),
+            ]
+        ]
         results += [
             get("API events: q=drone (full text)", url(q="drone"), target=50),
             get("API events: q=checkpoint (full text, common word)", url(q="checkpoint"), target=50),
