@@ -194,6 +194,22 @@ def test_a_small_full_text_match_set_is_gathered_sorted_and_counted_in_one_state
     assert walked["results"] == body["results"] and walked["count"] == body["count"]
 
 
+@pytest.mark.postgres
+def test_an_actor_s_or_a_source_s_pages_are_gathered_like_full_text(world, viewer, monkeypatch):
+    import events.api.pagination
+
+    client = client_for(viewer)
+    for query in (f"actor={world.actors['army'].pk}", f"source={world.sources['reuters'].pk}"):
+        with CaptureQueriesContext(connection) as queries:
+            gathered = client.get(f"{URL}?{query}&page_size=1&page=2").json()
+        assert not any("count(" in q["sql"].lower() for q in queries.captured_queries), query
+        monkeypatch.setattr(events.api.pagination, "TEXT_GATHER_LIMIT", 0)  # the counted path
+        counted = client.get(f"{URL}?{query}&page_size=1&page=2").json()
+        monkeypatch.undo()
+        assert gathered["count"] == counted["count"] >= 2, query
+        assert gathered["results"] == counted["results"], query
+
+
 def test_the_orjson_renderer_writes_the_bytes_drf_s_json_renderer_would(world, viewer):
     """settings: API responses go through orjson; they must be byte for byte what DRF's own
     JSONRenderer writes (compact separators, UTF-8 text, 'Z' times)."""
