@@ -606,3 +606,53 @@ def test_the_garbage_collector_is_paused_during_a_run_and_restored_after(awkward
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_file_of_many_chunks_gets_every_history_row_and_reimports_unchanged(tmp_path, monkeypatch):
+    """Chunks of 4 rows: each chunk's history rows are written while the next chunk is parsed
+    (a pipeline on PostgreSQL); none may be lost, errors keep their rows, a re-import is a no-op."""
+    from events.importers import common
+
+    monkeypatch.setattr(common, "CHUNK_ROWS", 4)
+    rows = [
+        current_row(
+            event_id_cnty=f"SYR{2000 + n}", fatalities=str(n), admin3=f"Sub {n % 3}", location=f"Village {n}"
+        )
+        for n in range(11)
+    ]
+    rows[5]["event_date"] = "not a date"  # chunk 2
+    rows[9]["event_id_cnty"] = "SYR2001"  # chunk 3 repeats chunk 1's id
+    path = write_csv(tmp_path / "chunks.csv", ACLED_COLUMNS, rows)
+
+    outcome = import_acled_file(path, progress=False)
+
+    assert (outcome.batch.created, outcome.batch.skipped) == (9, 2)
+    assert [(e.row, e.column) for e in outcome.errors] == [(7, "event_date"), (11, "event_id_cnty")]
+    events = Event.objects.filter(import_batch=outcome.batch)
+    assert Event.history.filter(history_type="+").count() == events.count() == 9
+    assert EventActor.history.count() == EventActor.objects.count() > 9
+    assert Citation.history.count() == Citation.objects.count() == 9
+    assert Place.history.count() == Place.objects.count()
+    assert EventIdCounter.objects.get(prefix="SYR").last == 2010
+
+    again = import_acled_file(path, progress=False)
+    assert (again.batch.created, again.batch.updated, again.batch.unchanged) == (0, 0, 9)
+    assert Event.history.count() == 9
+
+
+def test_a_file_that_turns_unreadable_in_a_later_chunk_writes_nothing(tmp_path, monkeypatch):
+    from events.importers import common
+
+    monkeypatch.setattr(common, "CHUNK_ROWS", 4)
+    notes = "Shelling reported. " * 200  # ~4 KB a row: the bad byte is decoded after two chunks
+    rows = [
+        current_row(event_id_cnty=f"SYR{3000 + n}", location=f"Village {n}", notes=notes) for n in range(10)
+    ]
+    path = write_csv(tmp_path / "broken.csv", ACLED_COLUMNS, rows)
+    path.write_bytes(path.read_bytes() + b"SYR3999,\xff\xfe broken\n")
+
+    with pytest.raises(common.HeaderError, match="not UTF-8 text after line"):
+        import_acled_file(path, progress=False)
+
+    assert not Event.objects.exists() and not Event.history.exists() and not EventActor.history.exists()
+    assert ImportBatch.objects.get().state == ImportBatch.State.FAILED

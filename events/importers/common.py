@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import gc
 import hashlib
+import itertools
 import math
 import re
 import time
@@ -469,10 +470,14 @@ class EventLoader:
         self.created = self.updated = self.unchanged = self.left_alone = 0
         self.new_actors = self.new_places = self.new_sources = 0
         self.max_serials: dict[str, int] = {}
+        # History rows of the events just created, written by send_history (see there).
+        self._history_due: list[tuple[type, str, list[int]]] = []
+        self._pipeline = None  # psycopg pipeline still running them (PostgreSQL)
 
     # -- entry point ---------------------------------------------------------------------------
 
     def load(self, records: list[EventRecord], errors: list[RowError]) -> None:
+        self.flush_history()
         records = self._resolve_actors(records, errors)
         self._resolve_sources(records)
         self._resolve_places(records)
@@ -688,6 +693,7 @@ class EventLoader:
 
     def stored_digests(self, event_ids: list[str]) -> dict[str, int]:
         """event_id -> source_hash of stored events among these ids."""
+        self.sync()
         found: dict[str, int] = {}
         for chunk in in_chunks(event_ids):
             found.update(
@@ -851,9 +857,11 @@ class EventLoader:
             citation_rows += self._citation_rows(pk, record, desired[3])
             self._note_serial(record.event_id)
         self._add_actors_and_citations(actor_rows, citation_rows)
-        self._copy_history(Event, "id", new_pks)
-        self._copy_history(EventActor, "event_id", new_pks)
-        self._copy_history(Citation, "event_id", new_pks)
+        self._history_due += [
+            (Event, "id", new_pks),
+            (EventActor, "event_id", new_pks),
+            (Citation, "event_id", new_pks),
+        ]
         self.created += len(rows)
 
     def _update_events(self, changed: list[tuple[EventRecord, tuple, dict]]) -> None:
@@ -911,6 +919,43 @@ class EventLoader:
             self._history(model, added)
         self.updated += len(objs)
 
+    # -- history of created events ---------------------------------------------------------------
+
+    def send_history(self) -> None:
+        """Write the history rows of the events created so far (INSERT … SELECT, see copy_history).
+
+        On PostgreSQL the statements go out in a pipeline and this returns at once: the server
+        writes them (a third of its work in a run) while Python reads and parses the next chunk;
+        the loader's next query (sync) waits for them and raises their error, if any.
+        """
+        due, self._history_due = self._history_due, []
+        if not due:
+            return
+        if connection.vendor == "postgresql" and self._pipeline is None:
+            connection.ensure_connection()
+            self._pipeline = connection.connection.pipeline()
+            self._pipeline.__enter__()
+        for model, column, pks in due:
+            self._copy_history(model, column, pks)
+
+    def sync(self) -> None:
+        """Wait for the history statements sent (any not sent yet stay due)."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            pipeline.__exit__(None, None, None)
+
+    def flush_history(self) -> None:
+        """Send the history rows still due, and wait for them."""
+        self.send_history()
+        self.sync()
+
+    def abandon(self, exc: BaseException) -> None:
+        """Leave a pipeline after `exc` (the run is failing: the transaction is rolled back)."""
+        pipeline, self._pipeline = self._pipeline, None
+        self._history_due = []
+        if pipeline is not None:
+            pipeline.__exit__(type(exc), exc, exc.__traceback__)
+
     # -- helpers -------------------------------------------------------------------------------
 
     def _history(self, model, objs: list, *, update: bool = False) -> None:
@@ -934,6 +979,7 @@ class EventLoader:
 
     def advance_counters(self) -> None:
         """Keep EventIdCounter ahead of the imported ACLED serials (SYR12345 → SYR ≥ 12345)."""
+        self.flush_history()
         if not self.max_serials:
             return
         counters = EventIdCounter.objects.in_bulk(list(self.max_serials))
@@ -1054,18 +1100,24 @@ def run_import(
             )
             _lock_imports()
             seen: dict[str, int] = {}
-            raw: list[tuple[int, list[str]]] = []
-            for line_fields in records:
-                raw.append(line_fields)
-                if len(raw) >= CHUNK_ROWS:
-                    _load_chunk(raw, parse, loader, seen, errors)
+            try:
+                # Each chunk is read and its stored digests looked up before the history rows of
+                # the chunk before it are sent: the server writes them while this parses.
+                raw = _read_chunk(records)
+                identities = [parse.identify(fields) for _, fields in raw]
+                stored = loader.stored_digests([event_id for event_id, _ in identities if event_id])
+                while raw:
+                    loader.send_history()
+                    _load_chunk(raw, identities, stored, parse, loader, seen, errors)
                     rows += len(raw)
                     bar.update(len(raw))
-                    raw = []
-            _load_chunk(raw, parse, loader, seen, errors)
-            rows += len(raw)
-            bar.update(len(raw))
-            loader.advance_counters()
+                    raw = _read_chunk(records)
+                    identities = [parse.identify(fields) for _, fields in raw]
+                    stored = loader.stored_digests([event_id for event_id, _ in identities if event_id])
+                loader.advance_counters()
+            except BaseException as exc:
+                loader.abandon(exc)
+                raise
             if dry_run or (strict and errors):
                 raise _Rollback
             _finish(
@@ -1101,17 +1153,22 @@ def run_import(
     )
 
 
+def _read_chunk(records: Iterator[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """The next CHUNK_ROWS records (line, fields) of the file; empty at its end."""
+    return list(itertools.islice(records, CHUNK_ROWS))
+
+
 def _load_chunk(
     raw: list[tuple[int, list[str]]],
+    identities: list[tuple[str, int]],
+    stored: dict[str, int],
     parse: RecordParser,
     loader: EventLoader,
     seen: dict[str, int],
     errors: list[RowError],
 ) -> None:
-    """Parse and load one chunk of raw rows; rows identical to the ones last imported are skipped
-    unparsed (their digest is stored on the event)."""
-    identities = [parse.identify(fields) for _, fields in raw]
-    stored = loader.stored_digests([event_id for event_id, _ in identities if event_id])
+    """Parse and load one chunk of raw rows; rows identical to the ones last imported (`stored`,
+    event id -> digest) are skipped unparsed (their digest is stored on the event)."""
     records: list[EventRecord] = []
     for (line, fields), (event_id, digest) in zip(raw, identities, strict=True):
         if event_id:
