@@ -51,6 +51,10 @@ runpy.run_path(sys.argv[0], run_name="__main__")
 """
 
 
+# Commands run as in production: with DEBUG on, Django keeps every query's SQL in memory.
+PRODUCTION_MODE = {"DEBUG": "0", "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-not-secret"}
+
+
 def run_manage(args: list[str], *, env: dict[str, str] | None = None) -> tuple[float, float, str]:
     """Run `manage.py <args>` in a child process: (wall seconds, its own peak RSS in MB, stdout)."""
     with tempfile.NamedTemporaryFile(prefix="bench-peak-", suffix=".txt") as peak:
@@ -58,7 +62,7 @@ def run_manage(args: list[str], *, env: dict[str, str] | None = None) -> tuple[f
         process = subprocess.run(
             [sys.executable, "-c", _PEAK_WRAPPER, str(ROOT / "manage.py"), *args],
             cwd=ROOT,
-            env={**os.environ, **(env or {}), "PEAK_RSS_FILE": peak.name},
+            env={**os.environ, **PRODUCTION_MODE, **(env or {}), "PEAK_RSS_FILE": peak.name},
             capture_output=True,
             text=True,
         )
