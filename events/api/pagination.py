@@ -119,11 +119,19 @@ class ListedIdsPaginator(DjangoPaginator):
 def gathered_ids(queryset: QuerySet, limit: int) -> list[int] | None:
     """The ids of every match, in the queryset's order, when there are at most `limit`; else None.
 
-    One statement finds the matches through the filters' indexes and sorts them (by_ids'
-    gather): a full-text page then needs no second pass for its count, and its rows are read
-    by id. PostgreSQL only (None elsewhere).
+    One statement finds the matches through the filters' indexes and sorts them: a full-text
+    page then needs no second pass for its count, and its rows are read by id. It is not tried
+    when the planner expects more than `limit` matches (a common word: gathering 20,000 of its
+    60,000 matches to find out cost 230 ms, walking the list order 45). PostgreSQL only.
     """
-    if connections[queryset.db].vendor != "postgresql":
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {ROW_ESTIMATE_FUNCTION}(%s)", [connection.ops.compose_sql(sql, params)])
+        (estimate,) = cursor.fetchone()
+    if estimate is not None and estimate > limit:
         return None
     query = queryset.query
     ordering = query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
