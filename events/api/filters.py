@@ -356,6 +356,31 @@ class InArray(Func):
         return template % (column, subquery), (*column_params, *subquery_params)
 
 
+class EqualsAny(Func):
+    """`column = ANY(array)` for a list of ids: one text parameter that PostgreSQL splits
+    (binding 20,000 integers one by one costs more than the query), and a constant array, which
+    PostgreSQL hashes when it filters rows it walks in an index's order: the page of an admin
+    search for a word in 18,000 notes, ordered by date, read in 3 ms instead of 286 ms probing
+    each id (`id IN (SELECT unnest(…))`). `column IN (…)` elsewhere."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column, ids: list[int]) -> None:
+        super().__init__(column)
+        self.ids = [int(pk) for pk in ids]
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        if not self.ids:
+            return "1 = 0", ()
+        if connection.vendor == "postgresql":
+            return f"{column} = ANY(string_to_array(%s, ',')::bigint[])", (
+                *params,
+                ",".join(map(str, self.ids)),
+            )
+        return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", (*params, *self.ids)
+
+
 class StrictFilterSet(django_filters.FilterSet):
     """A FilterSet whose `.qs` refuses invalid parameters instead of silently ignoring them.
 
