@@ -71,19 +71,30 @@ TEXT_GATHER_LIMIT = 20_000
 # Filters whose matches are found apart from the list order (the notes' GIN index; an actor's or
 # a source's link rows): their pages gather (gathered_ids) rather than walk or count twice.
 GATHERED_FILTERS = ("q", "actor", "source")
+# A page whose exact count is at most this many matches gathers its ids rather than walk the
+# date order: a province with 448 events, all years back, walked 105,000 rows of the date index
+# (111 ms of SQL at 1M events); gathered, its matches come from the place index (~2 ms).
+SMALL_MATCH_SET = 5_000
 
 
-def by_ids(sliced: QuerySet) -> QuerySet:
+def by_ids(sliced: QuerySet, *, gather: bool = False) -> QuerySet:
     """The rows of a sliced queryset, read through their ids: `id IN (SELECT id … LIMIT …)`.
 
     The ids come from the filters and the order alone, which an index serves without reading
     the table where one matches (a page 10,000 rows deep skips them in the index); only the
     page's rows are then read, with what the queryset loads alongside (select_related,
     prefetch_related). One statement, ordered again outside.
+
+    `gather`: find every match through the filters' indexes and sort them, rather than walk the
+    list order's index until enough rows pass the filters (see SMALL_MATCH_SET).
     """
     query = sliced.query
     ordering = query.order_by or (sliced.model._meta.ordering if query.default_ordering else ())
     ids = sliced.prefetch_related(None).values("pk")
+    if gather and connections[sliced.db].vendor == "postgresql":
+        whole = ids.all()
+        whole.query.clear_limits()
+        ids = whole.order_by(*(_unindexed(term) for term in ordering))[query.low_mark : query.high_mark]
     rows = sliced.model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*ordering)
     rows.query.select_related = query.select_related
     return rows.prefetch_related(*sliced._prefetch_related_lookups)
@@ -273,7 +284,11 @@ class EventPagination(PageNumberPagination):
                 .values(*self.columns)
             }
             return [rows[pk] for pk in queryset if pk in rows]
-        return by_ids(queryset.prefetch_related(None)).values(*self.columns)
+        paginator = self.page.paginator if self.mode == "page" else None
+        small = (
+            paginator is not None and not paginator.count_is_estimate and paginator.count <= SMALL_MATCH_SET
+        )
+        return by_ids(queryset.prefetch_related(None), gather=small).values(*self.columns)
 
     def _mode(self, request) -> str:
         mode = request.query_params.get(self.mode_query_param) or "page"
