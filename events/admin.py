@@ -41,6 +41,7 @@ from events.services import (
     event_save,
     event_sync_interaction,
 )
+from events.sql import first_column
 from events.vocab import ActorRole, InterCode, Status
 from places.models import Place
 
@@ -86,10 +87,7 @@ def events_matching(queryset, term: str) -> tuple[models.QuerySet, int | None]:
         )
     )
     if connections[queryset.db].vendor == "postgresql":
-        sql, params = ids[: SEARCH_GATHER_LIMIT + 1].query.sql_with_params()
-        with connections[queryset.db].cursor() as cursor:  # plain tuples: 20,000 dicts cost ~15 ms
-            cursor.execute(sql, params)
-            found = [pk for (pk,) in cursor.fetchall()]
+        found = first_column(ids[: SEARCH_GATHER_LIMIT + 1])
         if len(found) <= SEARCH_GATHER_LIMIT:
             known = None if queryset.query.where else len(found)
             return queryset.filter(EqualsAny(F("pk"), found)), known

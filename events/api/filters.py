@@ -31,6 +31,7 @@ from drf_spectacular.utils import extend_schema_field
 from actors.models import Actor
 from events.api.exceptions import ParameterError
 from events.models import Citation, Event, EventActor, Source, Tombstone
+from events.sql import ids_in
 from events.vocab import DisorderType, EventType, InterCode, SourceKind, SourceScale, Status, SubEventType
 from places.countries import lookup_country
 from places.models import Place, PlaceKind
@@ -357,8 +358,7 @@ class InArray(Func):
 
 
 class EqualsAny(Func):
-    """`column = ANY(array)` for a list of ids: one text parameter that PostgreSQL splits
-    (binding 20,000 integers one by one costs more than the query), and a constant array, which
+    """`column = ANY(array)` for a list of ids (events.sql.ids_in): a constant array, which
     PostgreSQL hashes when it filters rows it walks in an index's order: the page of an admin
     search for a word in 18,000 notes, ordered by date, read in 3 ms instead of 286 ms probing
     each id (`id IN (SELECT unnest(…))`). `column IN (…)` elsewhere."""
@@ -373,12 +373,8 @@ class EqualsAny(Func):
         column, params = compiler.compile(self.get_source_expressions()[0])
         if not self.ids:
             return "1 = 0", ()
-        if connection.vendor == "postgresql":
-            return f"{column} = ANY(string_to_array(%s, ',')::bigint[])", (
-                *params,
-                ",".join(map(str, self.ids)),
-            )
-        return f"{column} IN ({', '.join(['%s'] * len(self.ids))})", (*params, *self.ids)
+        sql, ids_params = ids_in(column, self.ids, vendor=connection.vendor)
+        return sql, (*params, *ids_params)
 
 
 class StrictFilterSet(django_filters.FilterSet):

@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from events.api.exceptions import ParameterError, ParameterNotFound
+from events.sql import first_column
 
 EXACT_COUNT_LIMIT = 10_000
 MAX_PAGE_DEPTH = 10_000
@@ -89,15 +90,30 @@ def by_ids(sliced: QuerySet, *, gather: bool = False) -> QuerySet:
     list order's index until enough rows pass the filters (see SMALL_MATCH_SET).
     """
     query = sliced.query
-    ordering = query.order_by or (sliced.model._meta.ordering if query.default_ordering else ())
     ids = sliced.prefetch_related(None).values("pk")
     if gather and connections[sliced.db].vendor == "postgresql":
         whole = ids.all()
         whole.query.clear_limits()
-        ids = whole.order_by(*(_unindexed(term) for term in ordering))[query.low_mark : query.high_mark]
-    rows = sliced.model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*ordering)
+        ids = _gathering(whole)[query.low_mark : query.high_mark]
+    rows = sliced.model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*_ordering(sliced))
     rows.query.select_related = query.select_related
     return rows.prefetch_related(*sliced._prefetch_related_lookups)
+
+
+def _ordering(queryset: QuerySet) -> tuple:
+    """The queryset's order: its own, or its model's default."""
+    query = queryset.query
+    return query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
+
+
+def _gathering(queryset: QuerySet) -> QuerySet:
+    """The queryset's ids in its order, written so that no index provides it (_unindexed):
+    PostgreSQL then finds every match through the filters' indexes and sorts them."""
+    return (
+        queryset.prefetch_related(None)
+        .order_by(*(_unindexed(term) for term in _ordering(queryset)))
+        .values("pk")
+    )
 
 
 def _unindexed(term) -> OrderBy:
@@ -144,13 +160,7 @@ def gathered_ids(queryset: QuerySet, limit: int) -> list[int] | None:
         (estimate,) = cursor.fetchone()
     if estimate is not None and estimate > limit:
         return None
-    query = queryset.query
-    ordering = query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
-    ids = queryset.prefetch_related(None).order_by(*(_unindexed(term) for term in ordering)).values("pk")
-    sql, params = ids[: limit + 1].query.sql_with_params()
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        found = [pk for (pk,) in cursor.fetchall()]
+    found = first_column(_gathering(queryset)[: limit + 1])
     return found if len(found) <= limit else None
 
 

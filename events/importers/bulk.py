@@ -132,32 +132,6 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], values: list[tu
     return len(values)
 
 
-ARRAY_SEPARATOR = "\x1f"  # never in an event id, nor in a name the importers accept
-
-
-def pg_array(values: list) -> tuple[str, object]:
-    """(SQL of a PostgreSQL array, its one parameter) for a list of integers or strings.
-
-    The list travels as one text parameter that PostgreSQL splits: psycopg adapts a Python list
-    element by element, which cost 2 s for the ~1,000,000 ids and names a 100,000-row import
-    looks up. A string holding the separator falls back to a real list parameter.
-    """
-    if values and isinstance(values[0], int):
-        return "string_to_array(%s, ',')::bigint[]", ",".join(map(str, values))
-    joined = ARRAY_SEPARATOR.join(values)
-    if values and joined.count(ARRAY_SEPARATOR) == len(values) - 1 and all(values):
-        return "string_to_array(%s, E'\\x1f')::text[]", joined
-    return "%s::text[]", list(values)
-
-
-def ids_in(column: str, values: list) -> tuple[str, list]:
-    """SQL `column IN …` for a list: one array parameter on PostgreSQL, placeholders on SQLite."""
-    if connection.vendor == "postgresql":
-        array, param = pg_array(list(values))
-        return f"{column} = ANY({array})", [param]
-    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
-
-
 def copy_history(
     model: type[models.Model],
     *,

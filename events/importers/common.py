@@ -30,7 +30,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from actors.models import Actor
-from events.importers.bulk import allocate_ids, copy_history, copy_rows, ids_in, pg_array
+from events.importers.bulk import allocate_ids, copy_history, copy_rows
 from events.models import (
     Citation,
     Event,
@@ -41,6 +41,7 @@ from events.models import (
     Tombstone,
     event_period,
 )
+from events.sql import ids_in, pg_array
 from events.vocab import (
     ActorRole,
     GeoPrecision,
@@ -439,7 +440,7 @@ def in_chunks(values: Iterable, size: int | None = None) -> Iterator[list]:
 
 def any_of(values: list) -> list | RawSQL:
     """The right side of an `__in` lookup; on PostgreSQL one array parameter, not N placeholders
-    (binding 20,000 parameters costs more than the query; see bulk.pg_array)."""
+    (binding 20,000 parameters costs more than the query; see events.sql.pg_array)."""
     if connection.vendor != "postgresql" or not values:
         return values
     array, param = pg_array(values)

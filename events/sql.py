@@ -1,0 +1,45 @@
+"""Small SQL pieces shared by the importers, the API and the admin.
+
+Lists of ids or names travel to PostgreSQL as one text parameter that the server splits
+(`pg_array`): psycopg adapts a Python list element by element, which cost 2 s for the
+~1,000,000 ids and names a 100,000-row import looks up. And a constant array (`column =
+ANY(…)`) is what PostgreSQL hashes when it filters rows it walks in an index's order.
+"""
+
+from __future__ import annotations
+
+from django.db import connection, connections
+from django.db.models import QuerySet
+
+ARRAY_SEPARATOR = "\x1f"  # never in an event id, nor in a name the importers accept
+
+
+def pg_array(values: list) -> tuple[str, object]:
+    """(SQL of a PostgreSQL array, its one parameter) for a list of integers or strings.
+
+    A string holding the separator falls back to a real list parameter.
+    """
+    if values and isinstance(values[0], int):
+        return "string_to_array(%s, ',')::bigint[]", ",".join(map(str, values))
+    joined = ARRAY_SEPARATOR.join(values)
+    if values and joined.count(ARRAY_SEPARATOR) == len(values) - 1 and all(values):
+        return "string_to_array(%s, E'\\x1f')::text[]", joined
+    return "%s::text[]", list(values)
+
+
+def ids_in(column: str, values: list, *, vendor: str | None = None) -> tuple[str, list]:
+    """SQL `column IN …` for a list: one array parameter on PostgreSQL, placeholders on SQLite
+    (`vendor`: the database's, when it is not the default one's)."""
+    if (vendor or connection.vendor) == "postgresql":
+        array, param = pg_array(list(values))
+        return f"{column} = ANY({array})", [param]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def first_column(queryset: QuerySet) -> list:
+    """The first column of a queryset's rows, read as plain tuples (20,000 dicts or model
+    instances cost ~15 ms more than the query)."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return [value for (value, *_) in cursor.fetchall()]
