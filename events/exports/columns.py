@@ -172,7 +172,8 @@ def chronicle_values(row: ExportRow, *, escape: bool) -> list:
     return values
 
 
-_ACLED_TEXT = frozenset(
+# ACLED's free-text columns: formula-escaped unless asked not to.
+ACLED_ESCAPED_COLUMNS = frozenset(
     {
         "actor1",
         "assoc_actor_1",
@@ -190,7 +191,12 @@ _ACLED_TEXT = frozenset(
     }
 )
 # The text columns of either shape that an empty value leaves blank (not "" as COPY writes it).
-ACLED_TEXT_COLUMNS = _ACLED_TEXT | {"event_id_cnty", "disorder_type", "event_type", "sub_event_type"}
+ACLED_TEXT_COLUMNS = ACLED_ESCAPED_COLUMNS | {
+    "event_id_cnty",
+    "disorder_type",
+    "event_type",
+    "sub_event_type",
+}
 
 # ACLED_COLUMNS in SQL (events/exports/copy.py; c is the country's ISO numeric code and region),
 # with the conventions of acled_values below.
@@ -230,7 +236,7 @@ ACLED_SQL: dict[str, str] = {
 assert tuple(ACLED_SQL) == ACLED_COLUMNS
 
 _ACLED_INDEX = {name: position for position, name in enumerate(ACLED_COLUMNS)}
-_ACLED_TEXT_POSITIONS = tuple(_ACLED_INDEX[name] for name in ACLED_COLUMNS if name in _ACLED_TEXT)
+_ACLED_TEXT_POSITIONS = tuple(_ACLED_INDEX[name] for name in ACLED_COLUMNS if name in ACLED_ESCAPED_COLUMNS)
 
 
 def acled_values(row: ExportRow, *, escape: bool) -> list:

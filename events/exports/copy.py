@@ -28,6 +28,7 @@ from django.db.models import QuerySet
 
 from events.acled import ACLED_COLUMNS
 from events.exports.columns import (
+    ACLED_ESCAPED_COLUMNS,
     ACLED_SQL,
     ACLED_TEXT_COLUMNS,
     CHRONICLE_COLUMNS,
@@ -42,9 +43,6 @@ from places.countries import COUNTRIES
 
 BLOCK_BYTES = 256 * 1024  # COPY sends a message per row; pass them on in blocks of about this size
 _PREFIX_CODES = ", ".join(str(ord(prefix)) for prefix in FORMULA_PREFIXES)
-# ACLED's text columns the Python writer escapes (columns._ACLED_TEXT); vocabulary values and the
-# event id are never escaped there.
-_ACLED_ESCAPED = ACLED_TEXT_COLUMNS - {"event_id_cnty", "disorder_type", "event_type", "sub_event_type"}
 
 
 def copy_supported(queryset: QuerySet) -> bool:
@@ -107,7 +105,7 @@ def _select_list(flavour: str, escape: bool) -> list[tuple[str, str]]:
         return [
             (
                 name,
-                text_sql(ACLED_SQL[name], escape=escape and name in _ACLED_ESCAPED)
+                text_sql(ACLED_SQL[name], escape=escape and name in ACLED_ESCAPED_COLUMNS)
                 if name in ACLED_TEXT_COLUMNS
                 else ACLED_SQL[name],
             )
