@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from events.api.parameters import QueryParametersMixin
 from events.api.parsers import JSONParser
 from events.api.serializers import ErrorSerializer
 
@@ -61,7 +62,7 @@ class TokenRequestSerializer(serializers.Serializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False, write_only=True)
 
 
-class ObtainTokenView(APIView):
+class ObtainTokenView(QueryParametersMixin, APIView):
     """Exchange a user name and password for the account's API token."""
 
     authentication_classes: list = []  # credentials come in the body; no session, so no CSRF

@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+import re
 from collections.abc import Iterable
 
 import django_filters
@@ -233,6 +234,38 @@ class PlaceIdsField(forms.CharField):
         return sorted(paths.values())
 
 
+MAX_EVENT_IDS = 500
+# An event id as the importers accept it (ACLED's event_id_cnty, UCDP's ids, Chronicle's own):
+# up to 30 characters, no spaces, control characters or commas.
+EVENT_ID_PATTERN = r"^[^\s,\x00-\x1f\x7f]{1,30}$"
+_EVENT_ID = re.compile(EVENT_ID_PATTERN)
+
+
+class EventIdsField(forms.CharField):
+    """One event id or several (comma-separated, or the parameter repeated), at most MAX_EVENT_IDS."""
+
+    widget = ListWidget
+
+    def clean(self, value):
+        if value in self.empty_values:
+            return None
+        ids = list(dict.fromkeys(value))
+        bad = [item for item in ids if not _EVENT_ID.fullmatch(item)]
+        if bad:
+            raise forms.ValidationError(
+                f"Not an event id: {', '.join(repr(item[:40]) for item in bad[:5])} "
+                "(ids have at most 30 characters, without spaces).",
+                code="invalid",
+            )
+        if len(ids) > MAX_EVENT_IDS:
+            raise forms.ValidationError(
+                f"At most {MAX_EVENT_IDS} event ids a request, not {len(ids)}; split the list "
+                "(or use the exports for more).",
+                code="max_value",
+            )
+        return ids
+
+
 class ReferenceField(forms.CharField):
     """An id or a name (case-insensitive) of a row of `model` -> the matching primary keys."""
 
@@ -277,6 +310,10 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
 
 class DateOrDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = DateOrDateTimeField
+
+
+class EventIdsFilter(django_filters.CharFilter):
+    field_class = EventIdsField
 
 
 class ReferenceFilter(django_filters.CharFilter):
@@ -443,6 +480,18 @@ class EventFilterForm(forms.Form):
 class EventFilter(StrictFilterSet):
     """Every event filter of the API and the exports (DESIGN.md §3 and §4)."""
 
+    event_id = extend_schema_field(
+        {
+            "type": "array",
+            "items": {"type": "string", "pattern": EVENT_ID_PATTERN},
+            "maxItems": MAX_EVENT_IDS,
+            "description": (
+                f"Events with these ids (SYR12345, UCDP214797): one, or up to {MAX_EVENT_IDS} "
+                "separated by commas. Exact, case-sensitive matches; an id that does not exist "
+                "matches nothing."
+            ),
+        }
+    )(EventIdsFilter(field_name="event_id", lookup_expr="in"))
     date_after = django_filters.DateFilter(
         method="filter_date_after",
         help_text="Events on or after this date (YYYY-MM-DD); see date_mode.",

@@ -1,7 +1,9 @@
-"""OpenAPI generation: every operation declares the shared error shape for its error codes."""
+"""OpenAPI generation: every operation declares the shared error shape for its error codes, and
+exactly the query parameters its view accepts (events.api.parameters)."""
 
 from drf_spectacular import openapi
 
+from events.api.parameters import QueryParametersMixin, format_parameter
 from events.api.serializers import ErrorSerializer
 
 # 503: config.middleware answers it, in the same shape, when the database is unreachable.
@@ -10,7 +12,41 @@ WRITE_ERRORS = [*READ_ERRORS, "409", "412", "415"]
 
 
 class AutoSchema(openapi.AutoSchema):
-    """drf-spectacular's AutoSchema, plus the error responses the exception handler produces."""
+    """drf-spectacular's AutoSchema, plus the error responses the exception handler produces.
+
+    Query parameters come from the view's declarations (QueryParametersMixin), the ones its
+    unknown-parameter check accepts: the filter set's filters and the paginator's parameters
+    where they apply, `format`, and the view's declared extras.
+    """
+
+    def _declares(self) -> bool:
+        return isinstance(self.view, QueryParametersMixin)
+
+    def get_filter_backends(self):
+        if not self._declares():
+            return super().get_filter_backends()
+        if not self.view.filters_apply(self.method):
+            return []
+        return list(getattr(self.view, "filter_backends", ()))
+
+    def _get_pagination_parameters(self):
+        if not self._declares():
+            return super()._get_pagination_parameters()
+        if not self.view.pagination_applies(self.method):
+            return []
+        return self.view.paginator.get_schema_operation_parameters(self.view)
+
+    def _get_format_parameters(self):
+        if not self._declares():
+            return super()._get_format_parameters()
+        return []  # `format` is one of the override parameters below, with its description
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._declares():
+            fmt = format_parameter(self.view)
+            parameters += [*([fmt] if fmt else []), *self.view.declared_query_parameters()]
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

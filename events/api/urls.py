@@ -1,14 +1,21 @@
 """URLs of the REST API under /api/v1/."""
 
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+from rest_framework import routers
 
 from actors.api.views import ActorViewSet
 from events.api.auth import ObtainTokenView
+from events.api.parameters import QueryParametersMixin
 from events.api.views import EventViewSet, SourceViewSet, TombstoneListView
 from places.api.views import PlaceViewSet
 
-router = DefaultRouter(trailing_slash=True)
+
+class APIRootView(QueryParametersMixin, routers.APIRootView):
+    """The index of /api/v1/, refusing unknown parameters like every view under it."""
+
+
+router = routers.DefaultRouter(trailing_slash=True)
+router.APIRootView = APIRootView
 router.include_format_suffixes = False
 router.register("events", EventViewSet, basename="event")
 router.register("actors", ActorViewSet, basename="actor")

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from events.api.exceptions import ParameterError, PreconditionFailed
 from events.api.filters import EventFilter, SourceFilter, TombstoneFilter
 from events.api.pagination import EventPagination, PageNumberPagination
+from events.api.parameters import QueryParametersMixin
 from events.api.permissions import CanPublish, CanRetract, EventPermissions, prime_permission_cache
 from events.api.serializers import (
     EVENT_FIELDS,
@@ -54,8 +55,9 @@ IF_MATCH_PARAMETER = OpenApiParameter(
 )
 
 
-class ChronicleAPIMixin:
-    """Loads the caller's permissions in one query (see prime_permission_cache)."""
+class ChronicleAPIMixin(QueryParametersMixin):
+    """Refuses query parameters the view does not read (QueryParametersMixin); loads the caller's
+    permissions in one query (see prime_permission_cache)."""
 
     def perform_authentication(self, request) -> None:
         super().perform_authentication(request)
@@ -97,9 +99,8 @@ def if_match_version(request) -> int | None:
     list=extend_schema(
         summary="List events",
         description="Events you may see (published ones for anonymous callers), filtered and paginated.",
-        parameters=[FIELDS_PARAMETER],
     ),
-    retrieve=extend_schema(summary="One event", parameters=[FIELDS_PARAMETER]),
+    retrieve=extend_schema(summary="One event"),
     create=extend_schema(
         summary="Create a draft event (curators)",
         request=EventWriteSerializer,
@@ -131,6 +132,7 @@ class EventViewSet(ChronicleAPIMixin, viewsets.ModelViewSet):
     filterset_class = EventFilter
     pagination_class = EventPagination
     permission_classes = [EventPermissions]
+    query_parameters = {"list": [FIELDS_PARAMETER], "retrieve": [FIELDS_PARAMETER]}
 
     def get_queryset(self):
         if self.action == "history":

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events.api.exceptions import Conflict
+from events.api.parameters import QueryParametersMixin
 from events.api.serializers import ErrorSerializer
 from events.exports.formats import FORMATS
 from events.exports.jobs import (
@@ -118,7 +119,7 @@ def _accepted(job: ExportJob, request) -> Response:
     return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["links"]["self"]})
 
 
-class ExportJobListCreateView(generics.ListAPIView):
+class ExportJobListCreateView(QueryParametersMixin, generics.ListAPIView):
     """Your export jobs, newest first; POST starts one."""
 
     permission_classes = [IsAuthenticated]
@@ -146,7 +147,7 @@ class ExportJobListCreateView(generics.ListAPIView):
         return _accepted(job, request)
 
 
-class ExportJobDetailView(generics.RetrieveAPIView):
+class ExportJobDetailView(QueryParametersMixin, generics.RetrieveAPIView):
     """One of your export jobs: its state and progress."""
 
     permission_classes = [IsAuthenticated]
@@ -157,10 +158,11 @@ class ExportJobDetailView(generics.RetrieveAPIView):
         return export_jobs_for(self.request.user)
 
 
-class ExportJobDownloadView(APIView):
+class ExportJobDownloadView(QueryParametersMixin, APIView):
     """The file of a finished export job, streamed from the exports storage."""
 
     permission_classes = [IsAuthenticated]
+    format_parameter = False  # the file is in the job's format
 
     @extend_schema(
         responses={

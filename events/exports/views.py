@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from events.api.exceptions import ParameterError
 from events.api.filters import EventFilter, FilterBackend
+from events.api.parameters import QueryParametersMixin
 from events.api.schema import AutoSchema
 from events.exports.formats import FORMATS, stream_export
 from events.exports.query import export_queryset
@@ -48,12 +49,6 @@ ESCAPE_PARAMETER = OpenApiParameter(
 class ExportSchema(AutoSchema):
     """Each export URL declares the media type it answers with (its view's `fmt`: text/csv,
     application/geo+json, the XLSX type), so clients and schemathesis' checks can rely on it."""
-
-    def get_override_parameters(self):
-        return [*super().get_override_parameters(), ESCAPE_PARAMETER]
-
-    def get_filter_backends(self):
-        return [FilterBackend]  # the event list's filters, though an export is no list view
 
     def get_response_serializers(self):
         export = FORMATS[self.view.fmt]
@@ -89,12 +84,18 @@ FEATURE_COLLECTION = {
 }
 
 
-class EventExportView(APIView):
+class EventExportView(QueryParametersMixin, APIView):
     """GET the events you may see, filtered like /api/v1/events/, as a file."""
 
     permission_classes = [AllowAny]
     fmt = "csv"
-    filterset_class = EventFilter  # for the schema
+    # The event list's filters (though an export is no list view) and `escape`; the format is the
+    # URL's, so no `format`, and no pages.
+    filter_backends = [FilterBackend]
+    filterset_class = EventFilter
+    filter_parameters = True
+    format_parameter = False
+    query_parameters = [ESCAPE_PARAMETER]
     queryset = Event.objects.none()  # for the schema (the filters' model); get() builds its own
     schema = ExportSchema()
     other_responses: dict = {}  # status code -> OpenApiResponse, besides the file
