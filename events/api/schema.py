@@ -6,8 +6,9 @@ from drf_spectacular import openapi
 from events.api.parameters import QueryParametersMixin, format_parameter
 from events.api.serializers import ErrorSerializer
 
-# 503: config.middleware answers it, in the same shape, when the database is unreachable.
-READ_ERRORS = ["400", "401", "403", "404", "429", "503"]
+# 503: config.middleware answers it, in the same shape, when the database is unreachable; 414:
+# config.request_limits, for a query string over MAX_QUERY_STRING_BYTES (a long event_id list).
+READ_ERRORS = ["400", "401", "403", "404", "414", "429", "503"]
 WRITE_ERRORS = [*READ_ERRORS, "409", "412", "415"]
 
 
