@@ -12,9 +12,15 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.routers import SimpleRouter
+from rest_framework.test import APIRequestFactory
 
 from actors.models import Actor
 from events.api.filters import MAX_EVENT_IDS
+from events.api.views import EventViewSet
 from events.models import Event, Source
 from tests.api_helpers import build_small_world, client_for
 from tests.factories import EventFactory
@@ -275,3 +281,32 @@ def test_event_id_selects_the_exported_events(three):
     assert response.status_code == 200
     body = b"".join(response.streaming_content).decode()
     assert "UCDP214797" in body and "SYR2" in body and "SYR1," not in body
+
+
+# --- the declarations, as a new endpoint uses them ---------------------------------------------
+
+
+class Tally(EventViewSet):
+    """An endpoint as another view adds one: an @action declares its own parameters."""
+
+    @action(
+        detail=False,
+        filter_parameters=True,
+        pagination_class=None,
+        query_parameters=[OpenApiParameter("period", str, enum=["month", "year"])],
+    )
+    def tally(self, request):
+        return Response({"count": self.filter_queryset(self.get_queryset()).count()})
+
+
+def test_an_action_accepts_the_filters_and_the_extras_it_declares(three):
+    router = SimpleRouter()
+    router.register("events", Tally, basename="tally")
+    view = next(pattern for pattern in router.urls if pattern.name == "tally-tally").callback
+    factory = APIRequestFactory()
+
+    assert view(factory.get("/events/tally/?period=month&country=SYR&event_id=SYR1")).data == {"count": 1}
+    refused = view(factory.get("/events/tally/?page=2"))
+    assert refused.status_code == 400
+    assert refused.data["errors"][0]["parameter"] == "page"
+    assert "period" in refused.data["errors"][0]["message"]
