@@ -192,9 +192,25 @@ def test_the_unknown_parameter_answer_names_each_one_and_lists_the_accepted(worl
     assert body["detail"].startswith("event_idd: Unknown parameter 'event_idd'")
 
 
+def test_a_flood_of_unknown_parameters_gets_a_short_answer(db):
+    response = client_for().get("/api/v1/sources/?" + "&".join(f"p{n}=1" for n in range(2000)))
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert [error.get("parameter") for error in errors] == [*(f"p{n}" for n in range(20)), None]
+    assert errors[-1]["message"] == "… and 1,980 more unknown parameters."
+    assert len(response.content) < 10_000
+
+
 def test_the_bare_list_answers_as_before(world):
     assert client_for().get("/api/v1/events/").status_code == 200
     assert client_for().get("/api/v1/events/?format=json").status_code == 200
+
+
+def test_head_is_checked_like_get_and_options_not_at_all(world):
+    assert client_for().head("/api/v1/events/?country=SYR&page=1").status_code == 200
+    assert client_for().head("/api/v1/events/?bogus=1").status_code == 400
+    # A CORS preflight asks with the query string of the request it precedes.
+    assert client_for().options("/api/v1/events/?country=SYR").status_code == 200
 
 
 def test_format_in_an_export_url_is_unknown_rather_than_a_404(world):

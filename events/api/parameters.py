@@ -14,7 +14,8 @@ A view accepts, for the request's action and method:
 
 The OpenAPI schema (events.api.schema.AutoSchema) lists the same parameters, from the same
 declarations, so a client (or schemathesis) learns exactly what is accepted. The check is pure
-Python: no query.
+Python (no query) and runs first, before authentication and content negotiation; OPTIONS is
+exempt (see check_query_parameters).
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from rest_framework.settings import api_settings
 from events.api.exceptions import ParameterError
 
 READ_METHODS = ("GET", "HEAD")
+# Unknown parameters named in one answer (each message lists the accepted ones): a query string of
+# thousands of them gets a short answer.
+MAX_REPORTED = 20
 
 
 def format_parameter(view) -> OpenApiParameter | None:
@@ -84,7 +88,8 @@ class QueryParametersMixin:
         return list(declared)
 
     def accepted_query_parameters(self, method: str) -> list[str]:
-        """Every parameter name this view reads for `method` (and its action), in schema order."""
+        """Every parameter name this view reads for `method` (and its action): filters, pages,
+        format, extras."""
         names: list[str] = []
         if self.filters_apply(method):
             filterset = getattr(self, "filterset_class", None)
@@ -102,15 +107,25 @@ class QueryParametersMixin:
         return list(dict.fromkeys(names))
 
     def check_query_parameters(self, request) -> None:
-        """400 naming each parameter this view does not read, with the ones it does."""
+        """400 naming each parameter this view does not read, with the ones it does.
+
+        Not for OPTIONS: it describes the URL and reads no parameter, and a browser's CORS
+        preflight carries the query string of the request it asks about.
+        """
+        if request.method == "OPTIONS":
+            return
         accepted = self.accepted_query_parameters(request.method)
         unknown = [name for name in request.query_params if name not in accepted]
         if not unknown:
             return
         listed = ", ".join(sorted(accepted)) or "none"
-        raise ParameterError(
-            {name: f"Unknown parameter {name!r}; this URL accepts: {listed}." for name in unknown}
-        )
+        errors: dict[str, str] = {}
+        for name in unknown[:MAX_REPORTED]:
+            name = name if len(name) <= 100 else f"{name[:100]}…"
+            errors[name] = f"Unknown parameter {name!r}; this URL accepts: {listed}."
+        if len(unknown) > MAX_REPORTED:
+            errors["__all__"] = f"… and {len(unknown) - MAX_REPORTED:,} more unknown parameters."
+        raise ParameterError(errors)
 
     def initial(self, request, *args, **kwargs) -> None:
         # First: a misspelt parameter is reported as such, not as the 404 of an unknown `format`.
