@@ -57,6 +57,7 @@ THIRD_PARTY_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "oauth2_provider",
 ]
 LOCAL_APPS = [
     "places",
@@ -101,6 +102,10 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+# oauth2_provider.W002 says the OAuth password grant is enabled: it is on purpose, as ACLED's token
+# flow is that grant (OAUTH2_PROVIDER below).
+SILENCED_SYSTEM_CHECKS = ["oauth2_provider.W002"]
+
 DATABASES = {
     "default": dj_database_url.config(
         env="DATABASE_URL",
@@ -115,7 +120,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # The events' covering indexes (INCLUDE columns, migration events 0011) are a PostgreSQL
     # speed-up; SQLite builds them on their key columns, which is all it needs.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 
 if os.environ.get("DATABASE_REPLICA_URL"):
     # A streaming replica for API and export reads (config/routers.py); in tests it mirrors
@@ -153,6 +158,30 @@ AXES_ENABLE_ADMIN = False  # no admin pages for the attempts: manage.py axes_lis
 # Proxies in front of gunicorn that append to X-Forwarded-For (0: REMOTE_ADDR is the client, and a
 # client's own X-Forwarded-For is ignored, so it cannot pick a fresh address per attempt).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
+# ACLED's OAuth token flow for the ACLED-compatible API (django-oauth-toolkit; events/acled_api/oauth.py,
+# docs/acled-compatibility.md): POST /oauth/token with the password grant for the public client
+# "acled" (created after every migrate), the user's e-mail as `username`. Access tokens last 24 h; a
+# refresh token rotates on use and lives 14 days (DOT counts its life from the access token's expiry,
+# hence 13 days), and replaying a used one revokes the whole family. Tokens are stored hashed.
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "events.acled_api.oauth.AcledOAuth2Validator",
+    "OAUTH2_BACKEND_CLASS": "events.acled_api.oauth.AcledOAuthLibCore",
+    "SCOPES": {"authenticated": "Read the ACLED-compatible API as your account"},  # ACLED's one scope
+    "DEFAULT_SCOPES": ["authenticated"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 24 * 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 13 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # RFC 9700's safer behaviours, all but the password grant, which is ACLED's protocol.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,  # no access_token in query strings
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from oauth2_provider.views import RevokeTokenView, TokenView
 
 from config.health import healthz
 
@@ -23,6 +24,11 @@ urlpatterns = [
         name="api-redoc",
     ),
     path("api/", include("events.acled_api.urls")),  # ACLED-compatible: /api/acled/read, …
+    # ACLED's OAuth token flow (events/acled_api/oauth.py): only these two views of
+    # django-oauth-toolkit, never oauth2_provider.urls (its pages let any signed-in user register
+    # clients). Both are CSRF-exempt: credentials come in the body, not a cookie.
+    path("oauth/token", TokenView.as_view(), name="oauth-token"),
+    path("oauth/revoke_token", RevokeTokenView.as_view(), name="oauth-revoke-token"),
 ]
 
 # JSON 404s under /api/ (DEBUG off); Django's own page elsewhere.

@@ -1,16 +1,24 @@
 """Who is calling the ACLED-compatible API.
 
-ACLED's legacy credentials are two query parameters, `key` and `email`. Chronicle reads them as
-a Chronicle API token (rest_framework.authtoken) and the e-mail address of the account that owns
-it (case-insensitive). Chronicle's own `Authorization: Token …` header works too, as does
-`Bearer …` and a browser session. Without credentials the caller is anonymous and reads
-published events only, as in /api/v1/.
+In this order, the first that is present decides:
+
+1. `Authorization: Bearer <access token>` from ACLED's OAuth token flow (POST /oauth/token,
+   events/acled_api/oauth.py), what acledR 1.x and ACLED's current guide send;
+2. a Chronicle API token (rest_framework.authtoken) as `Authorization: Token …` or `Bearer …`;
+3. ACLED's legacy pair of query parameters, `key` (a Chronicle API token) and `email` (the address
+   of the account that owns it, case-insensitive);
+4. a browser session.
+
+Without credentials the caller is anonymous and reads published events only, as in /api/v1/. A
+header that names no valid token is a 401; a bearer token's 401 says `error="invalid_token"`, on
+which httr2 (acledR) signs in again by itself.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from rest_framework.authentication import TokenAuthentication
+from oauth2_provider.contrib.rest_framework import OAuth2Authentication
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -22,9 +30,10 @@ NOT_AUTHORIZED = "Access key and email address are not authorized."
 class AcledAuthError(Exception):
     """Credentials that do not identify an active account (403, or 401 for a bad header)."""
 
-    def __init__(self, message: str, status: int = 403) -> None:
+    def __init__(self, message: str, status: int = 403, challenge: str = "Token") -> None:
         super().__init__(message)
         self.message, self.status = message, status
+        self.challenge = challenge  # WWW-Authenticate of a 401
 
 
 class Throttled(Exception):
@@ -41,16 +50,18 @@ class BearerTokenAuthentication(TokenAuthentication):
     keyword = "Bearer"
 
 
-_HEADER_AUTHENTICATORS = (TokenAuthentication(), BearerTokenAuthentication())
+_HEADER_AUTHENTICATORS = (OAuth2Authentication(), TokenAuthentication(), BearerTokenAuthentication())
 
 
 def acled_caller(request):
-    """The user behind a request: `key` + `email`, a token header, a session, or anonymous."""
-    key, email = (request.GET.get(name, "").strip() for name in ("key", "email"))
-    if key or email:
-        user = _user_for_key(key, email)
-    else:
-        user = _user_for_header(request) or getattr(request, "user", None) or AnonymousUser()
+    """The user behind a request: a token header, `key` + `email`, a session, or anonymous."""
+    user = _user_for_header(request)
+    if user is None:
+        key, email = (request.GET.get(name, "").strip() for name in ("key", "email"))
+        if key or email:
+            user = _user_for_key(key, email)
+        else:
+            user = getattr(request, "user", None) or AnonymousUser()
     prime_permission_cache(user)
     return user
 
@@ -70,14 +81,26 @@ def _user_for_key(key: str, email: str):
 
 
 def _user_for_header(request):
+    """An OAuth access token first, then a Chronicle token; None without an Authorization header."""
     for authenticator in _HEADER_AUTHENTICATORS:
         try:
             found = authenticator.authenticate(request)
         except AuthenticationFailed as exc:
-            raise AcledAuthError(str(exc.detail), status=401) from None
+            raise _header_refused(request, str(exc.detail)) from None
         if found:
+            if not found[0].is_active:  # tokens die with the account; this covers bulk updates
+                raise _header_refused(request, "User inactive or deleted.")
             return found[0]
     return None
+
+
+def _header_refused(request, message: str) -> AcledAuthError:
+    scheme = get_authorization_header(request).split(b" ", 1)[0].lower()
+    if scheme == b"bearer":  # RFC 6750: clients get a new access token and retry
+        return AcledAuthError(
+            message, status=401, challenge=f'Bearer error="invalid_token", error_description="{message}"'
+        )
+    return AcledAuthError(message, status=401)
 
 
 def check_throttle(request, user) -> None:

@@ -63,7 +63,7 @@ def acled_error(status: int, message: str, **headers: str) -> JsonResponse:
 
 def _auth_error(exc: AcledAuthError) -> JsonResponse:
     if exc.status == 401:  # a bad Authorization header: say which scheme to use
-        return acled_error(401, exc.message, WWW_Authenticate="Token")
+        return acled_error(401, exc.message, WWW_Authenticate=exc.challenge)
     return acled_error(exc.status, exc.message)
 
 

@@ -47,8 +47,14 @@ def lockout_message() -> str:
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
-    """settings.AXES_LOCKOUT_CALLABLE: 429 with Retry-After; the API's JSON error shape under /api/."""
+    """settings.AXES_LOCKOUT_CALLABLE: 429 with Retry-After; the API's JSON error shape under /api/.
+
+    The OAuth token endpoint answers as RFC 6749 has every token error answered, a JSON 400
+    `invalid_grant`, which is what httr2 (acledR) and the Python `acled` client understand.
+    """
     message = lockout_message()
+    if request.path.startswith("/oauth/"):
+        return JsonResponse({"error": "invalid_grant", "error_description": message}, status=400)
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message, "errors": [{"message": message}]}, status=429)
     else:
