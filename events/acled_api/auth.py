@@ -17,8 +17,9 @@ which httr2 (acledR) signs in again by itself.
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from oauth2_provider.contrib.rest_framework import OAuth2Authentication
-from rest_framework.authentication import TokenAuthentication, get_authorization_header
+from oauth2_provider.settings import oauth2_settings
+from oauthlib.common import Request as OAuthlibRequest
+from rest_framework.authentication import BaseAuthentication, TokenAuthentication, get_authorization_header
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -50,7 +51,27 @@ class BearerTokenAuthentication(TokenAuthentication):
     keyword = "Bearer"
 
 
-_HEADER_AUTHENTICATORS = (OAuth2Authentication(), TokenAuthentication(), BearerTokenAuthentication())
+class OAuthAccessTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <access token>` from /oauth/token, checked by django-oauth-toolkit's
+    validator (known, unexpired, not revoked). Only the path is handed to oauthlib: the toolkit's
+    own DRF class parses the whole URL with oauthlib, which refuses ACLED's bare `%` wildcards."""
+
+    def authenticate(self, request):
+        parts = get_authorization_header(request).split()
+        if len(parts) != 2 or parts[0].lower() != b"bearer":
+            return None
+        oauth_request = OAuthlibRequest(request.path)
+        validator = oauth2_settings.OAUTH2_VALIDATOR_CLASS()
+        if validator.validate_bearer_token(parts[1].decode(errors="replace"), [], oauth_request):
+            return oauth_request.user, oauth_request.access_token
+        return None  # perhaps a Chronicle token sent as Bearer: BearerTokenAuthentication decides
+
+
+_HEADER_AUTHENTICATORS = (
+    OAuthAccessTokenAuthentication(),
+    TokenAuthentication(),
+    BearerTokenAuthentication(),
+)
 
 
 def acled_caller(request):
