@@ -408,23 +408,39 @@ def test_the_curl_sequence_over_http(live_world):
     assert set(tokens) >= {"token_type", "expires_in", "access_token", "refresh_token"}
 
     auth = {"Authorization": f"Bearer {tokens['access_token']}"}
-    rows = requests.get(f"{host}/api/acled/read?_format=json&country=Syria&limit=0", headers=auth, timeout=30)
-    assert rows.status_code == 200 and rows.json()["count"] >= 3
+    query = "_format=json&country=Syria&event_date=2015-01-01|2015-12-31&event_date_where=BETWEEN&limit=0"
+    rows = requests.get(f"{host}/api/acled/read?{query}", headers=auth, timeout=30)
+    assert rows.status_code == 200 and rows.json()["count"] == 2  # the battle and the airstrike
     csv_rows = requests.get(f"{host}/api/acled/read.csv?country=Syria&limit=0", headers=auth, timeout=30)
     assert csv_rows.text.startswith("event_id_cnty,")
-    assert requests.get(f"{host}/api/deleted/read?_format=json", headers=auth, timeout=30).status_code == 200
+    deleted = requests.get(
+        f"{host}/api/deleted/read?_format=json&deleted_timestamp=1704067200", headers=auth, timeout=30
+    )
+    assert deleted.status_code == 200
 
     refreshed = requests.post(
         f"{host}/oauth/token",
         data={
             "grant_type": "refresh_token",
-            "refresh_token": tokens["refresh_token"],
             "client_id": CLIENT_ID,
+            "refresh_token": tokens["refresh_token"],
         },
         headers=form,
         timeout=30,
     )
     assert refreshed.status_code == 200, refreshed.text
+    new_refresh = refreshed.json()["refresh_token"]
+    revoked = requests.post(
+        f"{host}/oauth/revoke_token", data={"client_id": CLIENT_ID, "token": new_refresh}, timeout=30
+    )
+    assert revoked.status_code == 200
+    again = requests.post(
+        f"{host}/oauth/token",
+        data={"grant_type": "refresh_token", "client_id": CLIENT_ID, "refresh_token": new_refresh},
+        headers=form,
+        timeout=30,
+    )
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
     wrong = requests.post(
         f"{host}/oauth/token",
         data={"grant_type": "password", "username": alice.email, "password": "nope", "client_id": CLIENT_ID},
