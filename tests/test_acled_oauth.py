@@ -184,6 +184,7 @@ def test_a_wrong_password_an_unknown_email_or_a_user_name_are_json_400_invalid_g
     assert_token_error(password_grant(Client(), alice.email, "not-the-password"))
     assert_token_error(password_grant(Client(), "nobody@example.org"))
     assert_token_error(password_grant(Client(), "alice"))  # the e-mail is the user name, as at ACLED
+    assert_token_error(password_grant(Client(), "alice\x00@example.org"))  # not a 500
     assert not AccessToken.objects.exists()
 
 
@@ -365,6 +366,12 @@ def test_the_acled_client_is_created_once_and_reset_by_every_migrate(db):
     client = Application.objects.get(client_id=CLIENT_ID)
     assert (client.client_type, client.authorization_grant_type) == ("public", "password")
     assert Application.objects.count() == 1
+
+
+def test_the_toolkit_has_no_admin_pages():
+    from django.contrib import admin
+
+    assert not [model for model in admin.site._registry if model._meta.app_label == "oauth2_provider"]
 
 
 @pytest.mark.parametrize(

@@ -62,7 +62,8 @@ class OAuthAccessTokenAuthentication(BaseAuthentication):
             return None
         oauth_request = OAuthlibRequest(request.path)
         validator = oauth2_settings.OAUTH2_VALIDATOR_CLASS()
-        if validator.validate_bearer_token(parts[1].decode(errors="replace"), [], oauth_request):
+        token = parts[1].decode(errors="replace")
+        if validator.validate_bearer_token(token, [], oauth_request) and oauth_request.user is not None:
             return oauth_request.user, oauth_request.access_token
         return None  # perhaps a Chronicle token sent as Bearer: BearerTokenAuthentication decides
 

@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from django.apps import apps as global_apps
 from django.contrib.auth import authenticate, get_user_model, user_logged_in
 from django.db.models.signals import post_save, pre_save
-from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
+from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
 from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauth2_provider.oauth2_validators import GRANT_TYPE_MAPPING, OAuth2Validator
 
@@ -122,6 +122,17 @@ def _delete_stale_tokens(sender, instance, created=False, **kwargs) -> None:
     if getattr(instance, "_oauth_tokens_stale", False):
         instance._oauth_tokens_stale = False
         delete_user_tokens(instance)
+
+
+def unregister_toolkit_admin() -> None:
+    """Called from EventsConfig.ready(), after the admin's autodiscovery: no admin pages for the
+    toolkit's clients and tokens. The one client is made by ensure_acled_client; tokens end by
+    expiry, /oauth/revoke_token, deactivation or a password change (and axes' pages are off too)."""
+    from django.contrib import admin
+
+    for model in (Application, AccessToken, Grant, IDToken, RefreshToken):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
 
 
 def connect_token_revocation() -> None:
