@@ -155,6 +155,9 @@ AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "events.api.auth.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "events.api.auth.client_ip"
 AXES_ENABLE_ADMIN = False  # no admin pages for the attempts: manage.py axes_list_attempts / axes_reset_*
+# No "AXES: BEGIN version …" banner from every process (each manage.py command printed it, noise in
+# scripts); failed logins and lockouts are logged either way.
+AXES_VERBOSE = env_bool("AXES_VERBOSE", False)
 # Proxies in front of gunicorn that append to X-Forwarded-For (0: REMOTE_ADDR is the client, and a
 # client's own X-Forwarded-For is ignored, so it cannot pick a fresh address per attempt).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))

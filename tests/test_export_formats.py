@@ -270,8 +270,9 @@ def test_the_xlsx_report_reads_with_pandas(events, tmp_path):
 
 
 def test_the_geojson_export_is_a_feature_collection_of_points(events, tmp_path):
-    path, _ = export(tmp_path, "geojson")
+    path, out = export(tmp_path, "geojson")
 
+    assert "Exported 4 events as geojson" in out  # counted off a terminal too (the bar is disabled)
     collection = json.loads(path.read_text(encoding="utf-8"))
     assert collection["type"] == "FeatureCollection"
     features = {feature["id"]: feature for feature in collection["features"]}

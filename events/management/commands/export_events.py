@@ -68,7 +68,15 @@ class Command(BaseCommand):
             raise CommandError(f"--output {output}: the directory {output.parent} does not exist.")
         started = time.perf_counter()
         bar = tqdm(unit=" events", disable=None, leave=False)
-        token = export_progress.set(bar.update)
+        read = 0
+
+        def progress(rows: int) -> None:
+            # Counted here, not by the bar: a bar is disabled (and counts nothing) off a terminal.
+            nonlocal read
+            read += rows
+            bar.update(rows)
+
+        token = export_progress.set(progress)
         try:
             queryset = export_queryset(
                 user=user, params=params, include_unpublished=options["include_unpublished"]
@@ -85,7 +93,7 @@ class Command(BaseCommand):
         finally:
             export_progress.reset(token)
             bar.close()
-        count = bar.n if count is None else count
+        count = read if count is None else count
         elapsed = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
