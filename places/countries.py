@@ -123,6 +123,27 @@ _EXTRA_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Country codes that are not ISO 3166-1 alpha-3 but that files carry in their `iso3` column, and the
+# country each stands for. Kosovo has no ISO code: ACLED writes the user-assigned XKX (a country of
+# its own here), other data sets KSV, XKS or KOS. The others are codes ISO has withdrawn or replaced,
+# still found in files coded before the change; a withdrawn code whose country split (YUG, SCG,
+# CSK, SUN, ANT) is deliberately absent: the numeric `iso` or the name decides those rows.
+CODE_ALIASES: dict[str, str] = {
+    "KSV": "XKX",  # Kosovo (World Bank's former code)
+    "XKS": "XKX",  # Kosovo
+    "KOS": "XKX",  # Kosovo
+    "ZAR": "COD",  # Zaire, withdrawn 1997
+    "TMP": "TLS",  # East Timor, withdrawn 2002
+    "ROM": "ROU",  # Romania, replaced 2002
+    "BUR": "MMR",  # Burma, withdrawn 1989
+    "HVO": "BFA",  # Upper Volta, withdrawn 1984
+    "DHY": "BEN",  # Dahomey, withdrawn 1977
+    "RHO": "ZWE",  # Southern Rhodesia, withdrawn 1980
+}
+# ACLED's numeric `iso` for countries ISO gives no number: 0 is Kosovo (the ACLED export writes it).
+ACLED_NUMERIC_ALIASES: dict[int, str] = {0: "XKX"}
+
+
 @dataclass(frozen=True, slots=True)
 class Country:
     """One country as Chronicle and ACLED name and number it."""
@@ -179,6 +200,21 @@ COUNTRIES, _BY_NUMERIC, _BY_NAME, _BY_ISO2 = _build()
 
 def country_by_iso3(code: str) -> Country | None:
     return COUNTRIES.get((code or "").strip().upper())
+
+
+def country_by_code(code: str) -> Country | None:
+    """An ISO 3166-1 alpha-3 code, or one of the older or unofficial codes in CODE_ALIASES."""
+    code = (code or "").strip().upper()
+    return COUNTRIES.get(code) or COUNTRIES.get(CODE_ALIASES.get(code, ""))
+
+
+def country_by_acled_numeric(number: int | str | None) -> Country | None:
+    """ACLED's `iso` column: an ISO 3166-1 numeric code, or ACLED's own (ACLED_NUMERIC_ALIASES)."""
+    try:
+        value = int(float(str(number).strip()))
+    except (TypeError, ValueError):
+        return None
+    return _BY_NUMERIC.get(value) or COUNTRIES.get(ACLED_NUMERIC_ALIASES.get(value, ""))
 
 
 def country_by_iso2(code: str) -> Country | None:

@@ -430,6 +430,43 @@ def test_the_batch_records_who_when_what_and_the_counts(awkward_file, curator):
     assert Event.objects.get(event_id="SYR1001").history.get().history_user == curator
 
 
+# -- country codes -------------------------------------------------------------------------------
+
+
+def test_a_country_code_acled_used_before_iso_falls_back_to_iso_number_then_name(tmp_path):
+    # 2019–2022 files carry an iso3 column; some rows hold codes that are not ISO alpha-3.
+    columns = (*ACLED_COLUMNS, "iso3")
+    place = {"admin1": "", "admin2": "", "admin3": "", "location": "Somewhere"}
+    rows = [
+        current_row(event_id_cnty="XKX1", iso3="KSV", iso="0", country="Kosovo", **place),
+        current_row(event_id_cnty="XKX2", iso3="XKX", iso="0", country="", **place),
+        current_row(event_id_cnty="DRC1", iso3="ZAR", iso="180", country="Zaire", **place),
+        current_row(event_id_cnty="DRC2", iso3="DRC", iso="180", country="Democratic Republic of Congo", **place),
+        current_row(event_id_cnty="IVC1", iso3="IVC", iso="", country="Ivory Coast", **place),
+        current_row(event_id_cnty="XKX3", iso3="", iso="0", country="", **place),
+        current_row(event_id_cnty="ATL1", iso3="ATL", iso="999", country="Atlantis", **place),
+        current_row(event_id_cnty="ATL2", iso3="ATL", iso="", country="", **place),
+    ]
+
+    out, err = run(write_csv(tmp_path / "acled-2020.csv", columns, rows))
+
+    assert "6 created" in out and "2 skipped" in out
+    countries = {event.event_id: event.place.country_code for event in Event.objects.select_related("place")}
+    assert countries == {"XKX1": "XKX", "XKX2": "XKX", "DRC1": "COD", "DRC2": "COD", "IVC1": "CIV", "XKX3": "XKX"}
+    errors = ImportBatch.objects.get().errors
+    # The column named is the last fallback the row gave; the reason says why each one failed.
+    assert [(error["row"], error["column"], error["value"]) for error in errors] == [
+        (8, "country", "Atlantis"),
+        (9, "iso3", "ATL"),
+    ]
+    assert errors[0]["reason"] == (
+        "unknown country: iso3 'ATL' is neither an ISO 3166-1 alpha-3 code nor a known older code; "
+        "iso '999' is not an ISO 3166-1 numeric code; the name is not a country name Chronicle knows "
+        "(ACLED's, ISO's or a common one)"
+    )
+    assert "neither the name" not in err
+
+
 # -- bad rows ----------------------------------------------------------------------------------
 
 BAD_ROWS = [

@@ -45,7 +45,7 @@ from events.vocab import (
     legacy_event_type_map,
     parse_inter,
 )
-from places.countries import country_by_iso3, country_by_name, country_by_numeric
+from places.countries import Country, country_by_acled_numeric, country_by_code, country_by_name
 
 _EVENT_TYPES = {value.lower(): value for value in EventType.values}
 _SUB_EVENT_TYPES = {value.lower(): value for value in SubEventType.values}
@@ -309,10 +309,8 @@ class AcledParser:
     @staticmethod
     def _place(iso3: str, iso: str, name: str, admin1: str, admin2: str, admin3: str, location: str):
         """((ISO3, country name, place key), problems): the country by iso3, iso number or name."""
-        found = country_by_iso3(iso3) if iso3.strip() else country_by_numeric(iso) or country_by_name(name)
-        problems = []
-        if found is None:
-            problems.append(("country", "unknown country (neither the name nor the iso code is known)"))
+        found, problem = _country(iso3, iso, name)
+        problems = [problem] if problem else []
         levels = []
         for column, text in (
             ("admin1", admin1),
@@ -327,6 +325,29 @@ class AcledParser:
         if problems:
             return ("", "", ("", "", "", "", "")), tuple(problems)
         return (found.iso3, clean_text(name) or found.name, (found.iso3, *levels)), ()
+
+
+def _country(iso3: str, iso: str, name: str) -> tuple[Country | None, tuple[str, str] | None]:
+    """The country a row names: by `iso3` (ISO alpha-3 or a known older code), else by the numeric
+    `iso`, else by the `country` name; or the (column, reason) saying what each one failed."""
+    iso3, iso, name = iso3.strip(), iso.strip(), clean_text(name)
+    failed = []
+    if iso3:
+        if found := country_by_code(iso3):
+            return found, None
+        failed.append(f"iso3 {iso3!r} is neither an ISO 3166-1 alpha-3 code nor a known older code")
+    if iso:
+        if found := country_by_acled_numeric(iso):
+            return found, None
+        failed.append(f"iso {iso!r} is not an ISO 3166-1 numeric code")
+    if name:
+        if found := country_by_name(name):
+            return found, None
+        failed.append("the name is not a country name Chronicle knows (ACLED's, ISO's or a common one)")
+    if not failed:
+        return None, ("country", "is required (or its iso3 or iso code)")
+    column = "country" if name else "iso" if iso else "iso3"
+    return None, (column, "unknown country: " + "; ".join(failed))
 
 
 def _count(text: str) -> int | str:
