@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from events.models import Event, ImportBatch
 from events.vocab import ActorRole, Status
+from places.models import Place, PlaceKind
 from tests.acled_files import write_csv
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +173,48 @@ def test_a_file_that_is_not_ged_is_refused(tmp_path):
     path = write_csv(tmp_path / "acled.csv", ("event_id_cnty", "event_date"), [{}])
     with pytest.raises(CommandError, match="Not a UCDP GED file: required columns id, date_start"):
         run(path)
+
+
+def test_an_event_coded_at_an_area_is_filed_under_the_area_not_a_locality_named_after_it(tmp_path):
+    precise = ged_row()  # where_prec 1: Tadmur town, a locality
+    areas = [
+        ged_row(id="2", where_prec="3", where_coordinates="Tadmur district", latitude="34.5"),
+        ged_row(id="3", where_prec="4", where_coordinates="Hims governorate", latitude="34.6"),
+        ged_row(id="4", where_prec="5", where_coordinates="Eastern Syria", adm_1="", adm_2="", latitude="35"),
+        ged_row(id="5", where_prec="6", where_coordinates="Syria", adm_1="", adm_2="", latitude="35.0"),
+        ged_row(
+            id="6",
+            where_prec="7",
+            where_coordinates="Red Sea",
+            country="Yemen (North Yemen)",
+            adm_1="",
+            adm_2="",
+            latitude="15.5",
+            longitude="41.8",
+        ),
+    ]
+    run(write_csv(tmp_path / "first.csv", GED_COLUMNS, [precise]))
+    syria = Place.objects.get(kind=PlaceKind.COUNTRY, country_code="SYR")
+    assert (syria.latitude, syria.longitude) == (None, None)
+
+    out, err = run(write_csv(tmp_path / "areas.csv", GED_COLUMNS, areas))
+
+    assert "5 created" in out, err
+    placed = {
+        event.event_id: (event.place.kind, event.place.hierarchy, event.geo_precision)
+        for event in Event.objects.exclude(event_id="UCDP139450").select_related("place")
+    }
+    assert placed == {
+        "UCDP2": ("admin2", ["Syria", "Hims governorate", "Tadmur district"], 3),
+        "UCDP3": ("admin1", ["Syria", "Hims governorate"], 3),
+        "UCDP4": ("country", ["Syria"], 3),
+        "UCDP5": ("country", ["Syria"], 3),
+        "UCDP6": ("country", ["Yemen"], 3),
+    }
+    localities = Place.objects.filter(kind=PlaceKind.LOCALITY)
+    assert list(localities.values_list("name", flat=True)) == ["Tadmur town"]
+    # An area an event is coded at takes the event's coordinates (UCDP's centroid) when it has none.
+    yemen = Place.objects.get(kind=PlaceKind.COUNTRY, country_code="YEM")
+    assert (yemen.latitude, yemen.longitude) == (15.5, 41.8)
+    syria.refresh_from_db()
+    assert syria.latitude is not None and syria.history.first().history_type == "~"

@@ -586,7 +586,11 @@ class EventLoader:
             for level in levels:
                 if level not in self.places:
                     needed.setdefault(level, record)
+        for key, record in wanted.items():
+            if key in needed:
+                needed[key] = record  # a place is made from a record coded at it (its coordinates)
         self._load_places(needed)
+        self._locate_areas(wanted)
         for key, record in wanted.items():
             # An event coded at an admin area comes back from an export as a location named
             # like its area: the area itself when it sits at the same coordinates.
@@ -604,6 +608,24 @@ class EventLoader:
         missing = [key for key in needed if key not in self.places]
         if missing:
             self._create_places(missing, needed)
+
+    def _locate_areas(self, wanted: dict[PlaceKey, EventRecord]) -> None:
+        """Give an existing admin unit or country without coordinates those of an event coded at it
+        (UCDP codes such events at the area's centroid), so that maps and exports can place it."""
+        located = []
+        for key, record in wanted.items():
+            if key[4] or key not in self.places or record.latitude is None or record.longitude is None:
+                continue
+            pk = self.places[key][0]
+            if self.coordinates.get(pk) == (None, None):
+                place = Place(pk=pk, latitude=record.latitude, longitude=record.longitude)
+                located.append(place)
+                self.coordinates[pk] = (record.latitude, record.longitude)
+        if not located:
+            return
+        Place.objects.bulk_update(located, ["latitude", "longitude"], batch_size=self.batch_size)
+        # History rows of the whole places, as they now are.
+        self._copy_history(Place, "id", [place.pk for place in located], history_type="~")
 
     def _load_places(self, needed: dict[PlaceKey, EventRecord]) -> None:
         codes = sorted({key[0] for key in needed})
@@ -649,9 +671,10 @@ class EventLoader:
                 name, kind = key[level], _LEVEL_KINDS[level - 1]
                 parent_id, parent_path, parent_depth, _ = self.places[_parent_key(key)]
                 path, depth = f"{parent_path}{pk}/", parent_depth + 1
-                if kind == PlaceKind.LOCALITY:
-                    latitude, longitude = record.latitude, record.longitude
-                    geo_precision = record.geo_precision or GeoPrecision.EXACT
+            if record.place_key == key:
+                # The place an event is coded at (a locality, or an area at its centroid).
+                latitude, longitude = record.latitude, record.longitude
+                geo_precision = record.geo_precision or GeoPrecision.EXACT
             labels = (self.country_names.get(code, name), a1, a2, a3)
             rows.append(
                 (pk, name, kind, parent_id, code, latitude, longitude, geo_precision, path, depth, *labels)

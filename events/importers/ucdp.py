@@ -11,8 +11,10 @@ The mapping (documented in docs/import-export.md):
 - side_a → actor1, side_b → actor2; inter codes: "Government of …" → 1 State forces,
   one-sided victims → 7 Civilians, otherwise 2 Rebel group (state-based and one-sided) or
   3 Political militia (non-state);
-- country > adm_1 > adm_2 > where_coordinates is the place; where_prec 1 → geo precision 1,
-  2 → 2, 3–7 → 3;
+- where_prec 1–2 (a known point): country > adm_1 > adm_2 > where_coordinates is the place, geo
+  precision 1 or 2; where_prec 3–7 (an area: ADM2, ADM1, a part of the country, the country,
+  international waters or airspace) attach to the admin unit or country itself (UCDP_AREA_LEVELS),
+  geo precision 3, never to a locality named after the area;
 - best → fatalities; low, high and the deaths by side go into the notes;
 - source_office ("Reuters;AFP") → one source and citation each (none: "UCDP GED"), the
   citation quoting source_article.
@@ -63,6 +65,11 @@ UCDP_VIOLENCE_TYPES = {
 }
 UCDP_TIME_PRECISION = {1: 1, 2: 2, 3: 2, 4: 3, 5: 3}  # date_prec -> time_precision
 UCDP_GEO_PRECISION = {1: 1, 2: 2, 3: 3, 4: 3, 5: 3, 6: 3, 7: 3}  # where_prec -> geo_precision
+# where_prec of an event coded at an area's centroid -> the deepest admin level it may sit at (2 adm_2,
+# 1 adm_1, 0 the country): 3 only the ADM2 is known, 4 only the ADM1, 5 a part of the country larger
+# than an ADM2 (within adm_1 when UCDP gives one), 6 only the country, 7 international waters or
+# airspace (filed under the country the row names). A blank level falls back to the one above.
+UCDP_AREA_LEVELS = {3: 2, 4: 1, 5: 1, 6: 0, 7: 0}
 _BRACKETS = re.compile(r"\s*\(([^()]*)\)\s*$")
 
 
@@ -205,8 +212,14 @@ class UcdpParser:
             actors.append((ActorRole.ACTOR2, side_b, _inter(side_b, side="b", violence=violence), 0))
         start, end = dates["date_start"], dates["date_end"]
         sources = split_names(get("source_office")) or [UCDP_SOURCE]
-        levels = [clean_text(get(name))[:200] for name in ("adm_1", "adm_2")]
-        location = clean_text(get("where_coordinates"))[:200]
+        admin1, admin2 = (clean_text(get(name))[:200] for name in ("adm_1", "adm_2"))
+        area_level = UCDP_AREA_LEVELS.get(codes["where_prec"])
+        if area_level is None:
+            place_key = (country.iso3, admin1, admin2, "", clean_text(get("where_coordinates"))[:200])
+        else:
+            admin1 = admin1 if area_level >= 1 else ""
+            admin2 = admin2 if area_level >= 2 else ""
+            place_key = (country.iso3, admin1, admin2, "", "")
         return EventRecord(
             line=line,
             event_id=f"UCDP{raw_id.split('.')[0]}",
@@ -218,7 +231,7 @@ class UcdpParser:
             legacy_event_type="",
             country_code=country.iso3,
             country_name=country.name,
-            place_key=(country.iso3, levels[0], levels[1], "", location),
+            place_key=place_key,
             latitude=coordinates[0],
             longitude=coordinates[1],
             geo_precision=UCDP_GEO_PRECISION.get(codes["where_prec"]),
