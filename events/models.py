@@ -440,6 +440,16 @@ class Citation(models.Model):
     reported_fatalities = models.IntegerField(
         null=True, blank=True, help_text="What this source says, when sources disagree."
     )
+    # Set on the citations an import made from a file's source columns (the import that made it):
+    # a later import compares and replaces those, and never touches a curator's own (blank here).
+    import_batch = models.ForeignKey(
+        ImportBatch,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="citations",
+        editable=False,
+    )
 
     history = HistoricalRecords()
 

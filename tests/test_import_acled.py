@@ -355,6 +355,24 @@ def test_a_curators_own_citation_survives_an_update(awkward_file, tmp_path):
     }
 
 
+def test_a_source_the_file_drops_loses_only_the_imported_citation(awkward_file, tmp_path):
+    run(awkward_file)
+    event = Event.objects.get(event_id="SYR1001")
+    sohr = Source.objects.get(name="Syrian Observatory for Human Rights")
+    assert set(event.citations.values_list("import_batch", flat=True)) == {ImportBatch.objects.get().pk}
+    # A curator cites the same source with nothing more: still the curator's, not the import's.
+    own = CitationFactory(event=event, source=sohr, quote="")
+    rows = awkward_rows()
+    rows[0].update(source="Reuters")
+
+    out, _ = run(write_csv(tmp_path / "v2.csv", ACLED_COLUMNS, rows))
+
+    assert "0 created, 1 updated, 4 unchanged" in out
+    imported = event.citations.filter(import_batch__isnull=False)
+    assert list(imported.values_list("source__name", flat=True)) == ["Reuters"]
+    assert list(event.citations.filter(import_batch__isnull=True)) == [own]
+
+
 def test_an_older_copy_of_a_row_does_not_overwrite_a_newer_one(awkward_file, tmp_path):
     rows = awkward_rows()
     rows[0].update(fatalities="7", timestamp="1447300000")

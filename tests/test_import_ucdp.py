@@ -1,15 +1,20 @@
 """import_ucdp: UCDP GED CSV mapped to Chronicle's ACLED-style events."""
 
 import datetime as dt
+import importlib
 import io
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
+from django.db import connection
 
-from events.models import Event, ImportBatch
+from events.models import Citation, Event, ImportBatch, Source
 from events.vocab import ActorRole, Status
 from places.models import Place, PlaceKind
 from tests.acled_files import write_csv
+from tests.factories import CitationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +223,61 @@ def test_an_event_coded_at_an_area_is_filed_under_the_area_not_a_locality_named_
     assert (yemen.latitude, yemen.longitude) == (15.5, 41.8)
     syria.refresh_from_db()
     assert syria.latitude is not None and syria.history.first().history_type == "~"
+
+
+def test_a_newer_ged_release_replaces_the_imported_citations_and_keeps_a_curators(tmp_path):
+    first = ged_row(source_office="SOHR;The Syrian Human Rights Committee", source_article="SOHR,2015-05-20")
+    run(write_csv(tmp_path / "ged-24.csv", GED_COLUMNS, [first]))
+    event = Event.objects.get(event_id="UCDP139450")
+    reuters = Source.objects.create(name="Reuters")
+    own = CitationFactory(event=event, source=reuters, quote="Seen by our correspondent.")
+    mine = CitationFactory(event=event, source=Source.objects.get(name="SOHR"), quote="SOHR,2015-05-20")
+
+    # The newer release drops a source: its imported citation goes.
+    out, err = run(write_csv(tmp_path / "ged-25.csv", GED_COLUMNS, [{**first, "source_office": "SOHR"}]))
+
+    assert "0 created, 1 updated, 0 unchanged" in out, err
+    batch = ImportBatch.objects.latest("pk")
+    imported = event.citations.filter(import_batch__isnull=False)
+    assert list(imported.values_list("source__name", "quote")) == [("SOHR", "SOHR,2015-05-20")]
+    assert set(event.citations.filter(import_batch__isnull=True)) == {own, mine}
+
+    # Only source_article changes: a change, and the imported citation quotes the new text.
+    changed = {**first, "source_office": "SOHR", "source_article": "SOHR,2015-05-21"}
+    out, _ = run(write_csv(tmp_path / "ged-25.1.csv", GED_COLUMNS, [changed]))
+
+    assert "0 created, 1 updated, 0 unchanged" in out
+    assert list(imported.values_list("source__name", "quote")) == [("SOHR", "SOHR,2015-05-21")]
+    assert imported.get().import_batch == ImportBatch.objects.latest("pk") != batch
+    assert set(event.citations.filter(import_batch__isnull=True)) == {own, mine}
+    event.refresh_from_db()
+    assert event.version == 3
+
+    # The same file again writes nothing.
+    citations = list(Citation.objects.order_by("pk").values_list("pk", "quote"))
+    out, _ = run(write_csv(tmp_path / "again.csv", GED_COLUMNS, [changed]))
+    assert "0 created, 0 updated, 1 unchanged" in out
+    assert list(Citation.objects.order_by("pk").values_list("pk", "quote")) == citations
+
+
+def test_the_migration_marks_the_citations_earlier_imports_made(ged_file):
+    migration = importlib.import_module("events.migrations.0012_importers_citation_import_batch")
+    run(ged_file)
+    batch = ImportBatch.objects.get()
+    event = Event.objects.get(event_id="UCDP139450")
+    Citation.objects.update(import_batch=None)  # as before citations carried their import
+    edited = event.citations.get(source__name="AFP")
+    edited.quote = "AFP, corrected by a curator"
+    edited.save()
+    own = CitationFactory(event=event, source=Source.objects.get(name="Reuters"), quote="")
+
+    migration.mark_imported_citations(django_apps, SimpleNamespace(connection=connection))
+
+    marked = Citation.objects.filter(import_batch=batch)
+    assert set(marked.values_list("event__event_id", "source__name")) == {
+        ("UCDP139450", "Reuters"),
+        ("UCDP139451", "UCDP GED"),
+        ("UCDP139452", "Reuters"),
+        ("UCDP139452", "AFP"),
+    }
+    assert set(Citation.objects.filter(import_batch__isnull=True)) == {edited, own}

@@ -118,8 +118,10 @@ CITATION_EXTRA: dict[str, Any] = {
     "field": "",
     "reported_fatalities": None,
 }
-CITATION_COLUMNS = ("event_id", "source_id", *CITATION_EXTRA)
+CITATION_COLUMNS = ("event_id", "source_id", *CITATION_EXTRA, "import_batch_id")
 _CITATION_DEFAULTS = tuple(CITATION_EXTRA.values())
+# A citation as an import compares it: (source id, *CITATION_EXTRA values).
+CitationKey = tuple
 
 # Where a record's place sits: (ISO3, admin1, admin2, admin3, location); blanks are skipped levels.
 PlaceKey = tuple[str, str, str, str, str]
@@ -687,7 +689,7 @@ class EventLoader:
 
     # -- events --------------------------------------------------------------------------------
 
-    def _desired(self, record: EventRecord) -> tuple[tuple, frozenset, frozenset, list[int]]:
+    def _desired(self, record: EventRecord) -> tuple[tuple, frozenset, frozenset, list[CitationKey]]:
         place_id, _, _, place_precision = self.places[record.place_key]
         values = (
             record.event_date,
@@ -712,8 +714,9 @@ class EventLoader:
                 main.add((role, position, actor_id, inter or kind))
             else:
                 assoc.add((role, position, actor_id))
-        source_ids = [self.sources[name] for name, _ in record.sources]
-        return values, frozenset(main), frozenset(assoc), source_ids
+        tail = _citation_tail(record)
+        cited = [(self.sources[name], *tail) for name, _ in record.sources]
+        return values, frozenset(main), frozenset(assoc), cited
 
     def stored_digests(self, event_ids: list[str]) -> dict[str, int]:
         """event_id -> source_hash of stored events among these ids."""
@@ -740,7 +743,7 @@ class EventLoader:
                     "values": tuple(values),
                     "main": set(),
                     "assoc": set(),
-                    "sources": set(),
+                    "cited": {},  # the citations imports made: CitationKey -> [pk, …]
                 }
         by_pk = {entry["pk"]: entry for entry in stored.values()}
         for chunk in in_chunks(list(by_pk)):
@@ -752,10 +755,11 @@ class EventLoader:
                     entry["main"].add((role, position, actor_id, inter))
                 else:
                     entry["assoc"].add((role, position, actor_id))
-            for event_pk, source_id in Citation.objects.filter(event_id__in=any_of(chunk)).values_list(
-                "event_id", "source_id"
-            ):
-                by_pk[event_pk]["sources"].add(source_id)
+            # Only the citations imports made: a curator's own are neither compared nor replaced.
+            for pk, event_pk, *key in Citation.objects.filter(
+                event_id__in=any_of(chunk), import_batch__isnull=False
+            ).values_list("pk", "event_id", "source_id", *CITATION_EXTRA):
+                by_pk[event_pk]["cited"].setdefault(tuple(key), []).append(pk)
         return stored
 
     def _write_events(self, records: list[EventRecord], errors: list[RowError]) -> None:
@@ -781,7 +785,7 @@ class EventLoader:
                 else:
                     new.append((record, desired))
                 continue
-            values, main, assoc, source_ids = desired
+            values, main, assoc, cited = desired
             stored_ts = entry["values"][-1]
             if entry["status"] == Status.RETRACTED:
                 self.unchanged += 1
@@ -790,7 +794,7 @@ class EventLoader:
                 values == entry["values"]
                 and main == entry["main"]
                 and assoc == entry["assoc"]
-                and entry["sources"].issuperset(source_ids)
+                and _same_citations(cited, entry["cited"])
             ) or (
                 record.source_timestamp is not None
                 and stored_ts is not None
@@ -834,15 +838,9 @@ class EventLoader:
             rows.append((event_pk, actor_id, role, (inter or kind) if role in MAIN_ROLES else kind, position))
         return rows
 
-    @staticmethod
-    def _citation_rows(event_pk: int, record: EventRecord, source_ids: Iterable[int]) -> list[tuple]:
-        """(event_id, source_id, *CITATION_EXTRA) for each source."""
-        extra = record.citation_fields
-        if extra:
-            tail = tuple(extra.get(name, default) for name, default in CITATION_EXTRA.items())
-        else:
-            tail = _CITATION_DEFAULTS
-        return [(event_pk, source_id, *tail) for source_id in source_ids]
+    def _citation_rows(self, event_pk: int, cited: Iterable[CitationKey]) -> list[tuple]:
+        """(event_id, source_id, *CITATION_EXTRA, import_batch_id) for each citation."""
+        return [(event_pk, *key, self.batch.pk) for key in cited]
 
     def _copy_history(self, model, column: str, pks: list[int], history_type: str = "+") -> None:
         for chunk in in_chunks(pks):
@@ -869,16 +867,16 @@ class EventLoader:
         new_pks = allocate_ids(Event, len(new))
         rows = []
         for pk, (record, desired) in zip(new_pks, new, strict=True):
-            values, main, _, source_ids = desired
+            values, main, _, cited = desired
             derived = self._derived(values, main)
             # ACLED and UCDP data are published data; an event needs a citation to be public.
-            status = Status.PUBLISHED if source_ids else Status.DRAFT
+            status = Status.PUBLISHED if cited else Status.DRAFT
             rows.append((pk, *values, *derived, record.event_id, status, record.source_hash, *constant))
         copy_rows(Event, ("id", *EVENT_INSERT_COLUMNS), rows)
         actor_rows, citation_rows = [], []
         for pk, (record, desired) in zip(new_pks, new, strict=True):
             actor_rows += self._actor_rows(pk, record)
-            citation_rows += self._citation_rows(pk, record, desired[3])
+            citation_rows += self._citation_rows(pk, desired[3])
             self._note_serial(record.event_id)
         self._add_actors_and_citations(actor_rows, citation_rows)
         self._history_due += [
@@ -897,7 +895,7 @@ class EventLoader:
         stale_citations: list[int] = []
         for record, desired, entry in changed:
             event = events[entry["pk"]]
-            values, main, assoc, source_ids = desired
+            values, main, assoc, cited = desired
             for name, value in zip(EVENT_FIELDS, values, strict=True):
                 setattr(event, name, value)
             derived = self._derived(values, main)
@@ -912,14 +910,13 @@ class EventLoader:
             if main != entry["main"] or assoc != entry["assoc"]:
                 stale_actor_events.append(event.pk)
                 actor_rows += self._actor_rows(event.pk, record)
-            missing = [source_id for source_id in source_ids if source_id not in entry["sources"]]
-            citation_rows += self._citation_rows(event.pk, record, missing)
-            if gone := entry["sources"].difference(source_ids):
-                # Citations the importer made for sources the file no longer lists; a curator's
-                # citation (with a quote, url or field) stays.
-                stale_citations += Citation.objects.filter(
-                    event=event, source_id__in=gone, quote="", url="", field="", reported_fatalities=None
-                ).values_list("pk", flat=True)
+            # The imported citations the row no longer gives (a source dropped, its quote changed)
+            # go, and the ones it now gives come; a curator's own citations are not in entry["cited"].
+            stored_cited = entry["cited"]
+            wanted = set(cited)
+            for key, pks in stored_cited.items():
+                stale_citations += pks if key not in wanted else pks[1:]
+            citation_rows += self._citation_rows(event.pk, [key for key in cited if key not in stored_cited])
         update_fields = [
             *EVENT_FIELDS,
             *DERIVED_FIELDS,
@@ -1036,6 +1033,19 @@ class RecordParser(Protocol):
         ...
 
     def __call__(self, line: int, fields: list[str]) -> EventRecord | list[RowError]: ...
+
+
+def _citation_tail(record: EventRecord) -> tuple:
+    """The CITATION_EXTRA values of the citations a record makes (one per source)."""
+    extra = record.citation_fields
+    if not extra:
+        return _CITATION_DEFAULTS
+    return tuple(extra.get(name, default) for name, default in CITATION_EXTRA.items())
+
+
+def _same_citations(cited: list[CitationKey], stored: dict[CitationKey, list[int]]) -> bool:
+    """Whether the citations a record makes are those an import made before, one each."""
+    return len(cited) == len(stored) and all(len(stored.get(key, ())) == 1 for key in cited)
 
 
 def row_digest(layout: str, fields: list[str]) -> int:
