@@ -281,3 +281,16 @@ def test_the_migration_marks_the_citations_earlier_imports_made(ged_file):
         ("UCDP139452", "AFP"),
     }
     assert set(Citation.objects.filter(import_batch__isnull=True)) == {edited, own}
+
+
+def test_a_long_file_name_is_shortened_in_the_history_not_refused(tmp_path):
+    name = "ged_" + "very_long_release_name_" * 6 + "25.1.csv"
+
+    out, err = run(write_csv(tmp_path / name, GED_COLUMNS, [ged_row()]))
+
+    assert "1 created" in out, err
+    reason = Event.objects.get().history.get().history_change_reason
+    batch = ImportBatch.objects.get()
+    assert batch.file_name == name
+    assert reason.startswith("Imported from ged_very_long")
+    assert reason.endswith(f"… (import batch {batch.pk})")

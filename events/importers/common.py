@@ -1129,7 +1129,7 @@ def run_import(
                 batch=batch,
                 user=user,
                 batch_size=batch_size,
-                change_reason=f"Imported from {batch.file_name} (import batch {batch.pk})",
+                change_reason=import_change_reason(batch),
                 id_column=parse.id_column,
             )
             _lock_imports()
@@ -1185,6 +1185,18 @@ def run_import(
         new_sources=loader.new_sources,
         left_alone=loader.left_alone,
     )
+
+
+def import_change_reason(batch: ImportBatch) -> str:
+    """The history rows' change reason, "Imported from <file> (import batch <id>)"; a long file name
+    is shortened so the reason fits its column (the batch id is always kept whole)."""
+    room = Event.history.model._meta.get_field("history_change_reason").max_length
+    suffix = f" (import batch {batch.pk})"
+    name = batch.file_name
+    room -= len("Imported from ") + len(suffix)
+    if len(name) > room:
+        name = name[: room - 1] + "…"
+    return f"Imported from {name}{suffix}"
 
 
 def _read_chunk(records: Iterator[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
