@@ -339,6 +339,37 @@ def test_a_changed_row_updates_the_event_and_its_history(awkward_file, tmp_path)
     assert event.history.first().history_change_reason.startswith("Imported from acled-v2.csv")
 
 
+def test_an_updated_event_holds_what_a_created_one_would(awkward_file, tmp_path):
+    # The update path writes rows in SQL (no save(), no bulk_update): compare it with the create path.
+    run(awkward_file)
+    rows = awkward_rows()
+    rows[0].update(
+        fatalities="7", event_type="Violence against civilians", sub_event_type="Attack", inter2="7"
+    )
+    rows[0].update(actor2="Civilians (Syria)", source="Reuters", timestamp="1447300000")
+    twin = {**rows[0], "event_id_cnty": "SYR9001"}
+    out, _ = run(write_csv(tmp_path / "v2.csv", ACLED_COLUMNS, [*rows, twin]))
+    assert "1 created, 1 updated, 4 unchanged" in out
+
+    skip = {"id", "event_id", "created_at", "version", "source_hash"}  # the digest covers the id
+    names = [field.attname for field in Event._meta.concrete_fields if field.attname not in skip]
+    updated, created = (Event.objects.filter(event_id=i).values(*names).get() for i in ("SYR1001", "SYR9001"))
+    assert updated == created
+    updated, created = (Event.objects.get(event_id=i) for i in ("SYR1001", "SYR9001"))
+    assert (updated.version, updated.interaction, updated.disorder_type) == (2, 17, "Political violence")
+    actors = [(a.role, a.actor_id, a.inter, a.position) for a in updated.event_actors.order_by("role")]
+    assert actors == [
+        (a.role, a.actor_id, a.inter, a.position) for a in created.event_actors.order_by("role")
+    ]
+    # Reuters was cited by the first import already: that citation stays as it was, SOHR's goes.
+    first, second = ImportBatch.objects.order_by("pk")
+    assert list(updated.citations.values_list("source__name", "import_batch")) == [("Reuters", first.pk)]
+    assert list(created.citations.values_list("source__name", "import_batch")) == [("Reuters", second.pk)]
+    latest = updated.history.first()
+    assert (latest.history_type, latest.fatalities, latest.version) == ("~", 7, 2)
+    assert updated.event_actors.get(role=ActorRole.ACTOR2).history.first().history_type == "+"
+
+
 def test_a_curators_own_citation_survives_an_update(awkward_file, tmp_path):
     run(awkward_file)
     event = Event.objects.get(event_id="SYR1001")

@@ -111,24 +111,81 @@ def copy_rows(model: type[models.Model], columns: Sequence[str], values: list[tu
                 for value in values:
                     copy.write_row(value)
         else:
-            # Only values sqlite3 cannot take as they are (dates, times, decimals…) go through
-            # the field's conversion; strings, integers and floats pass straight through.
-            converting = [
-                (index, field.get_db_prep_save)
-                for index, field in enumerate(fields)
-                if field.get_internal_type() not in _SQLITE_NATIVE
-            ]
-            prepared = values
-            if converting:
-                prepared = []
-                for value in values:
-                    row = list(value)
-                    for index, prep in converting:
-                        if row[index] is not None:
-                            row[index] = prep(row[index], connection)
-                    prepared.append(row)
             marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", prepared)
+            cursor.executemany(
+                f"INSERT INTO {table} ({names}) VALUES ({marks})", _sqlite_rows(fields, values)
+            )
+    return len(values)
+
+
+def _sqlite_rows(fields: Sequence[models.Field], values: list[tuple]) -> list:
+    """Only values sqlite3 cannot take as they are (dates, times, decimals…) go through the
+    field's conversion; strings, integers and floats pass straight through."""
+    converting = [
+        (index, field.get_db_prep_save)
+        for index, field in enumerate(fields)
+        if field.get_internal_type() not in _SQLITE_NATIVE
+    ]
+    if not converting:
+        return values
+    prepared = []
+    for value in values:
+        row = list(value)
+        for index, prep in converting:
+            if row[index] is not None:
+                row[index] = prep(row[index], connection)
+        prepared.append(row)
+    return prepared
+
+
+def update_rows(
+    model: type[models.Model], columns: Sequence[str], values: list[tuple], *, increment: Sequence[str] = ()
+) -> int:
+    """Set `columns` (attnames) of existing rows to the tuples `values`, each (pk, *columns), and
+    add 1 to each of the `increment` columns; no save(), no signals.
+
+    Django's bulk_update builds a CASE WHEN per column and row (~2 ms a row for an event, in
+    Python). On PostgreSQL the rows go by binary COPY into a temporary table and one UPDATE …
+    FROM joins it; SQLite runs an executemany UPDATE.
+    """
+    if not values:
+        return 0
+    meta = model._meta
+    by_attname = {field.attname: field for field in meta.concrete_fields}
+    fields = [meta.pk, *(by_attname[attname] for attname in columns)]
+    quote = connection.ops.quote_name
+    table = quote(meta.db_table)
+    bumps = [f"{quote(by_attname[name].column)} = {quote(by_attname[name].column)} + 1" for name in increment]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            names = ", ".join(quote(field.column) for field in fields)
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE chronicle_update AS SELECT {names} FROM {table} WITH NO DATA"
+            )
+            types = [_copy_type(field) for field in fields]
+            binary = all(types)
+            statement = f"COPY chronicle_update ({names}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+            with cursor.copy(statement) as copy:
+                if binary:
+                    copy.set_types(types)
+                for value in values:
+                    copy.write_row(value)
+            sets = [f"{quote(field.column)} = s.{quote(field.column)}" for field in fields[1:]]
+            sets += [
+                f"{quote(by_attname[name].column)} = t.{quote(by_attname[name].column)} + 1"
+                for name in increment
+            ]
+            pk = quote(meta.pk.column)
+            cursor.execute(
+                f"UPDATE {table} AS t SET {', '.join(sets)} FROM chronicle_update AS s WHERE t.{pk} = s.{pk}"
+            )
+            cursor.execute("DROP TABLE chronicle_update")
+        else:
+            sets = [f"{quote(field.column)} = %s" for field in fields[1:]] + bumps
+            rows = [(*row[1:], row[0]) for row in _sqlite_rows(fields, values)]
+            cursor.executemany(
+                f"UPDATE {table} SET {', '.join(sets)} WHERE {quote(meta.pk.column)} = %s", rows
+            )
     return len(values)
 
 

@@ -30,7 +30,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from actors.models import Actor
-from events.importers.bulk import allocate_ids, copy_history, copy_rows
+from events.importers.bulk import allocate_ids, copy_history, copy_rows, update_rows
 from events.models import (
     Citation,
     Event,
@@ -887,58 +887,47 @@ class EventLoader:
         self.created += len(rows)
 
     def _update_events(self, changed: list[tuple[EventRecord, tuple, dict]]) -> None:
-        events = {}
-        for chunk in in_chunks([entry["pk"] for _, _, entry in changed]):
-            events.update(Event.objects.in_bulk(chunk))
-        objs, actor_rows, citation_rows = [], [], []
+        user_id = self.user.pk if self.user else None
+        rows, actor_rows, citation_rows = [], [], []
         stale_actor_events: list[int] = []
         stale_citations: list[int] = []
         for record, desired, entry in changed:
-            event = events[entry["pk"]]
+            pk = entry["pk"]
             values, main, assoc, cited = desired
-            for name, value in zip(EVENT_FIELDS, values, strict=True):
-                setattr(event, name, value)
             derived = self._derived(values, main)
-            for name, value in zip(DERIVED_FIELDS, derived, strict=True):
-                setattr(event, name, value)
-            event.updated_by = self.user
-            event.import_batch = self.batch
-            event.source_hash = record.source_hash
-            event.version += 1
-            event.updated_at = self.now
-            objs.append(event)
+            rows.append((pk, *values, *derived, user_id, self.batch.pk, record.source_hash, self.now))
             if main != entry["main"] or assoc != entry["assoc"]:
-                stale_actor_events.append(event.pk)
-                actor_rows += self._actor_rows(event.pk, record)
+                stale_actor_events.append(pk)
+                actor_rows += self._actor_rows(pk, record)
             # The imported citations the row no longer gives (a source dropped, its quote changed)
             # go, and the ones it now gives come; a curator's own citations are not in entry["cited"].
             stored_cited = entry["cited"]
             wanted = set(cited)
             for key, pks in stored_cited.items():
                 stale_citations += pks if key not in wanted else pks[1:]
-            citation_rows += self._citation_rows(event.pk, [key for key in cited if key not in stored_cited])
-        update_fields = [
+            citation_rows += self._citation_rows(pk, [key for key in cited if key not in stored_cited])
+        columns = (
             *EVENT_FIELDS,
             *DERIVED_FIELDS,
-            "updated_by",
-            "import_batch",
+            "updated_by_id",
+            "import_batch_id",
             "source_hash",
-            "version",
             "updated_at",
-        ]
-        Event.objects.bulk_update(objs, update_fields, batch_size=self.batch_size)
-        self._history(Event, objs, update=True)
+        )
+        update_rows(Event, columns, rows, increment=("version",))
+        self._copy_history(Event, "id", [row[0] for row in rows], history_type="~")
         for chunk in in_chunks(stale_actor_events):
             EventActor.objects.filter(event_id__in=chunk).delete()
         for chunk in in_chunks(stale_citations):
             Citation.objects.filter(pk__in=chunk).delete()
-        # Few rows change per run: model instances, so their history rows get their ids.
-        added_actors = [EventActor(**dict(zip(ACTOR_COLUMNS, row, strict=True))) for row in actor_rows]
-        added_citations = [Citation(**dict(zip(CITATION_COLUMNS, row, strict=True))) for row in citation_rows]
-        for model, added in ((EventActor, added_actors), (Citation, added_citations)):
-            model.objects.bulk_create(added, batch_size=self.batch_size)
-            self._history(model, added)
-        self.updated += len(objs)
+        for model, names, added in (
+            (EventActor, ACTOR_COLUMNS, actor_rows),
+            (Citation, CITATION_COLUMNS, citation_rows),
+        ):
+            ids = allocate_ids(model, len(added))
+            copy_rows(model, ("id", *names), [(pk, *row) for pk, row in zip(ids, added, strict=True)])
+            self._copy_history(model, "id", ids)
+        self.updated += len(rows)
 
     # -- history of created events ---------------------------------------------------------------
 
