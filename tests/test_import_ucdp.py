@@ -107,6 +107,12 @@ def ged_file(tmp_path):
     return write_csv(tmp_path / "ged.csv", GED_COLUMNS, rows)
 
 
+def run_acled(path):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_acled", str(path), "--no-progress", stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
 def run(path, *args):
     out, err = io.StringIO(), io.StringIO()
     call_command("import_ucdp", str(path), "--no-progress", *args, stdout=out, stderr=err)
@@ -223,6 +229,14 @@ def test_an_event_coded_at_an_area_is_filed_under_the_area_not_a_locality_named_
     assert (yemen.latitude, yemen.longitude) == (15.5, 41.8)
     syria.refresh_from_db()
     assert syria.latitude is not None and syria.history.first().history_type == "~"
+
+    # Out as ACLED CSV (the area is the location) and back in: still the areas, no new locality.
+    exported = tmp_path / "acled.csv"
+    call_command("export_events", "--format", "acled", "--output", str(exported), stdout=io.StringIO())
+    out, err = run_acled(exported)
+    assert "0 skipped" in out and "0 new places" in out, err
+    assert list(localities.values_list("name", flat=True)) == ["Tadmur town"]
+    assert {e.event_id: e.place.kind for e in Event.objects.select_related("place")}["UCDP5"] == "country"
 
 
 def test_a_newer_ged_release_replaces_the_imported_citations_and_keeps_a_curators(tmp_path):

@@ -30,6 +30,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from actors.models import Actor
+from events.exports.columns import ACLED_COORDINATE_DECIMALS
 from events.importers.bulk import allocate_ids, copy_history, copy_rows, update_rows
 from events.models import (
     Citation,
@@ -147,6 +148,17 @@ _PLACE_COLUMNS = (
 def _deepest(key: PlaceKey) -> int:
     """0 for a country, 1–3 for admin levels, 4 for a location: the last non-blank part."""
     return max((index for index, part in enumerate(key) if index and part), default=0)
+
+
+def _same_point(stored: tuple | None, given: tuple) -> bool:
+    """Whether a file's coordinates are a place's, as far as an ACLED export writes them (it
+    rounds to ACLED_COORDINATE_DECIMALS)."""
+    if not stored or None in stored or None in given:
+        return False
+    return all(
+        round(a, ACLED_COORDINATE_DECIMALS) == round(b, ACLED_COORDINATE_DECIMALS)
+        for a, b in zip(stored, given, strict=True)
+    )
 
 
 def _parent_key(key: PlaceKey) -> PlaceKey:
@@ -594,15 +606,18 @@ class EventLoader:
         self._load_places(needed)
         self._locate_areas(wanted)
         for key, record in wanted.items():
-            # An event coded at an admin area comes back from an export as a location named
-            # like its area: the area itself when it sits at the same coordinates.
+            # An event coded at an admin area or a country comes back from an export as a location
+            # named like its area: the area itself when it sits at the same coordinates.
             parent = _parent_key(key)
+            level = _deepest(parent)
             same_area = (
                 key[4]
                 and key not in self.places
                 and parent in self.places
-                and parent[_deepest(parent)] == key[4]
-                and self.coordinates.get(self.places[parent][0]) == (record.latitude, record.longitude)
+                and (parent[level] if level else self.country_names.get(parent[0])) == key[4]
+                and _same_point(
+                    self.coordinates.get(self.places[parent][0]), (record.latitude, record.longitude)
+                )
             )
             if same_area:
                 self.places[key] = self.places[parent]
