@@ -14,3 +14,7 @@ workers = int(os.environ.get("WORKERS", "3"))
 threads = int(os.environ.get("THREADS", "4"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))  # a worker silent this long is restarted
 graceful_timeout = 30
+# The longest request line gunicorn reads (its maximum): acledR 1.x asks for a call's ~240
+# countries as `country=…:OR:country=…` in one URL of 5–8 KB. Django then caps the query string
+# at MAX_QUERY_STRING_BYTES.
+limit_request_line = 8190

@@ -1,9 +1,12 @@
-"""Turn a lost database connection into a 503 the client can retry, never a 500."""
+"""Turn a lost database connection into a 503 the client can retry, never a 500; and a statement
+the database cancelled for running too long into a 503 saying the query was too broad."""
 
 import logging
 
 from django.db import InterfaceError, OperationalError, close_old_connections, connections
 from django.http import JsonResponse
+
+from config.statement_timeout import statement_cancelled, too_broad_message
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,9 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
+        if statement_cancelled(exception):
+            logger.warning("statement cancelled during %s %s: %s", request.method, request.path, exception)
+            return JsonResponse({"detail": too_broad_message(exception), "errors": []}, status=503)
         if not database_unavailable(exception):
             return None
         logger.warning("database unavailable during %s %s: %s", request.method, request.path, exception)

@@ -122,6 +122,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # speed-up; SQLite builds them on their key columns, which is all it needs.
     SILENCED_SYSTEM_CHECKS.append("models.W040")
 
+# Statement timeouts of web requests (config/statement_timeout.py, docs/security.md "Limits"):
+# every statement of a web process, and the bulk reads served over the web (exports, ACLED reads
+# of every row, the admin import). Commands, Celery and tests set none. 0 turns a limit off.
+STATEMENT_TIMEOUT_MS = int(os.environ.get("STATEMENT_TIMEOUT_MS", "15000"))
+BULK_STATEMENT_TIMEOUT_MS = int(os.environ.get("BULK_STATEMENT_TIMEOUT_MS", "600000"))
+
 if os.environ.get("DATABASE_REPLICA_URL"):
     # A streaming replica for API and export reads (config/routers.py); in tests it mirrors
     # the primary's test database.

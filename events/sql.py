@@ -9,7 +9,7 @@ ANY(…)`) is what PostgreSQL hashes when it filters rows it walks in an index's
 from __future__ import annotations
 
 from django.db import connection, connections
-from django.db.models import QuerySet
+from django.db.models import Lookup, QuerySet
 
 ARRAY_SEPARATOR = "\x1f"  # never in an event id, nor in a name the importers accept
 
@@ -43,3 +43,29 @@ def first_column(queryset: QuerySet) -> list:
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(sql, params)
         return [value for (value, *_) in cursor.fetchall()]
+
+
+LIKE_ESCAPE = "\\"
+
+
+def like_escape(text: str) -> str:
+    """`text` as literal characters inside a LIKE pattern (its `%`, `_` and `\\` escaped)."""
+    return text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", "\\%").replace("_", "\\_")
+
+
+class Like(Lookup):
+    """`column ILIKE pattern`, the pattern's `%` and `_` live (escape others with like_escape).
+
+    An expression, used as `Q(Like(F("notes"), "%market%"))`. PostgreSQL's ILIKE on the bare
+    column is what a pg_trgm GIN index serves (Django's icontains compares UPPER(column), which no
+    such index can); SQLite's LIKE ignores case on its own (for ASCII letters, as icontains does).
+    """
+
+    lookup_name = "like_pattern"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        operator = "ILIKE" if connection.vendor == "postgresql" else "LIKE"
+        return f"{lhs} {operator} {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]

@@ -166,6 +166,24 @@ def interaction_for(inter1: int | None, inter2: int | None) -> int | None:
     return codes[0] * 10 + codes[1]
 
 
+def inter_label(code: int | None) -> str:
+    """ACLED's text for an inter code ("State forces"); blank for 0 or None (no such actor)."""
+    return InterCode(code).label if code else ""
+
+
+def interaction_label(interaction: int | None) -> str:
+    """ACLED's text for an interaction code, as its API writes it with `inter_num=0`: both actor
+    types, lower code first ("State forces-Civilians" for 17), or one ("Protesters only" for 60)."""
+    if not interaction:
+        return ""
+    first, second = divmod(interaction, 10)
+    if first not in InterCode.values or (second and second not in InterCode.values):
+        return str(interaction)  # not a code ACLED defines: shown as stored
+    if not second:
+        return f"{inter_label(first)} only"
+    return f"{inter_label(first)}-{inter_label(second)}"
+
+
 class TimePrecision(models.IntegerChoices):
     DAY = 1, "Day"
     WEEK = 2, "Week"

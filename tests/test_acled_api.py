@@ -396,18 +396,31 @@ def test_a_key_without_view_permission_sees_published_events_only(world):
     assert read(f"/api/country/read?{credentials(outsider)}&iso3=SYR")["data"][0]["event_count"] == "3"
 
 
-def test_a_viewers_key_and_email_show_drafts_too(world, viewer):
-    payload = read(f"{URL}?{credentials(viewer)}")
-    assert names(world, payload["data"]) == ["riot", *ORDER]
-    assert read(f"/api/country/read?{credentials(viewer)}&iso3=SYR")["data"][0]["event_count"] == "4"
-    actors = {row["actor_name"] for row in read(f"/api/actor/read?{credentials(viewer)}")["data"]}
-    assert "Rioters (Syria)" in actors
+def test_a_viewers_key_reads_published_events_only_as_acleds_api_serves(world, viewer, tombstones):
+    """A synced copy (acledR's acled_update) must never keep what deleted/read removes: the rows,
+    counts, summaries and last_update of every caller are the published events'."""
+    key = credentials(viewer)
+    Event.objects.filter(pk=tombstones.events["riot"].pk).update(updated_at=dt.datetime.now(tz=UTC))
+    payload = read(f"{URL}?{key}&limit=0&with_total=1")
+    assert names(world, payload["data"]) == ORDER[1:]  # the protest was retracted, the riot a draft
+    assert payload["total_count"] == 3
+    assert payload["last_update"] == read(f"{URL}?limit=0")["last_update"] > 0  # not the draft's change
+    assert read(f"{URL}?{key}&event_id_cnty={world.events['riot'].event_id}")["data"] == []
+    assert read(f"/api/country/read?{key}&iso3=SYR")["data"][0]["event_count"] == "3"
+    assert read(f"/api/country/read?{key}&iso3=IRQ")["data"] == []
+    assert read(f"/api/region/read?{key}")["data"][0]["event_count"] == "3"
+    actors = {row["actor_name"] for row in read(f"/api/actor/read?{key}")["data"]}
+    assert "Rioters (Syria)" not in actors and "Protesters (Iraq)" not in actors
+    types = {row["actor_type_id"] for row in read(f"/api/actortype/read?{key}")["data"]}
+    assert not types & {"5", "6"}  # rioters (the draft) and protesters (retracted)
+    deleted = {row["event_id_cnty"] for row in read(f"/api/deleted/read?{key}")["data"]}
+    assert world.events["protest"].event_id in deleted
 
 
 def test_the_email_matches_whatever_its_case(world, viewer):
     token, _ = Token.objects.get_or_create(user=viewer)
-    payload = read(f"{URL}?key={token.key}&email={viewer.email.upper()}")
-    assert "riot" in names(world, payload["data"])
+    assert read(f"{URL}?key={token.key}&email={viewer.email.upper()}")["data"]
+    assert error(Client().get(f"{URL}?key={token.key}&email=x{viewer.email}"), 403)
 
 
 @pytest.mark.parametrize("which", ["wrong key", "wrong email", "key only", "email only", "inactive"])
@@ -431,7 +444,7 @@ def test_chronicles_token_header_works_too(world, viewer):
     token, _ = Token.objects.get_or_create(user=viewer)
     for keyword in ("Token", "Bearer"):
         payload = read(URL, authorization=f"{keyword} {token.key}")
-        assert "riot" in names(world, payload["data"])
+        assert names(world, payload["data"]) == ORDER
     refused = Client().get(URL, headers={"authorization": "Token nope"})
     assert error(refused, 401) and refused["WWW-Authenticate"] == "Token"
 

@@ -3,12 +3,17 @@
 ACLED's API guide: every column is a filter (`?country=Syria`); `<name>_where` picks the operator
 (`=`, `LIKE`, `>`, `<`, `>=`, `<=`, `BETWEEN`), each filter having its own default; `a|b` in a
 value means "a or b" (for BETWEEN: "from a to b"); `name=a:OR:other=b` ORs two filters; `fields`,
-`limit` (0 = every row), `page` and `_format` shape the answer; other parameters (`export_type`,
-`terms`, …) are ignored.
+`limit` (0 = every row), `page`, `_format` and `inter_num` shape the answer; other parameters
+(`export_type`, `terms`, …) are ignored.
 
 A filter value becomes a `Condition`, which turns into a `Q` on any ORM path (`cond.q("place__name")`)
 or tests a Python value (`cond.matches("Syria")`) for the small tables that are aggregated first.
 Every bad value raises `QueryError` naming the parameter.
+
+LIKE values are `LikePattern`s: SQL `ILIKE` with every character but `%` escaped, and in Python one
+linear matcher (split at `%`, then `str.find`), never a regular expression. A request's cost is
+capped (docs/security.md, "Limits"): MAX_WILDCARDS per value, MAX_IN_VALUES per `=` list,
+MAX_COSTLY_ALTERNATIVES patterns and subqueries per request.
 """
 
 from __future__ import annotations
@@ -18,13 +23,17 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.db.models.lookups import In
 from django.http import QueryDict
 
 from events.acled import ACLED_CIVILIAN_TARGETING
 from events.models import Citation, EventActor
+from events.sql import Like, like_escape
 from events.vocab import ActorRole, parse_inter
 from places.countries import COUNTRIES, lookup_country
 
@@ -41,8 +50,14 @@ COORDINATE_TOLERANCE = 0.00005  # ACLED writes four decimals: latitude=36.2 matc
 OR_SEPARATOR = ":OR:"
 FORMATS = ("json", "csv", "txt")
 
+# What one request may ask (docs/security.md, "Limits"). acledR 1.x sends a call's countries as
+# ~240 `country=…:OR:country=…` branches: one IN list, well within MAX_IN_VALUES.
+MAX_WILDCARDS = 10  # `%` per LIKE value, after runs of `%` collapse to one
+MAX_IN_VALUES = 500  # values of one column's `=` alternatives (one IN list)
+MAX_COSTLY_ALTERNATIVES = 50  # LIKE patterns and subqueries (actor, source, inter) per request
+
 # Parameters that shape the answer or authenticate; everything else that is not a filter is ignored.
-RESERVED = frozenset({"key", "email", "fields", "limit", "page", "_format", "with_total"})
+RESERVED = frozenset({"key", "email", "fields", "limit", "page", "_format", "with_total", "inter_num"})
 
 
 class QueryError(Exception):
@@ -59,6 +74,7 @@ class QueryError(Exception):
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def parse_integer(text: str, *, parameter: str, low: int = -MAX_INT, high: int = MAX_INT) -> int:
@@ -98,9 +114,20 @@ def _parse_value(kind: str, text: str, parameter: str) -> Any:
     if _DATE.match(text):
         day = parse_date(text, parameter=parameter)
         return int(dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC).timestamp())
-    if not _INTEGER.match(text):
+    return parse_unix_seconds(text, parameter=parameter)
+
+
+def parse_unix_seconds(text: str, *, parameter: str) -> int:
+    """Unix seconds in any numeric form of a whole number: `1700000000`, `1.7e+09` (what R writes
+    for a large number), `1700000000.0`; `1.5` is refused."""
+    if not _DECIMAL.fullmatch(text):
         raise QueryError(parameter, f"expected Unix seconds or a date as YYYY-MM-DD, got {text!r}.")
-    return parse_integer(text, parameter=parameter, low=0, high=MAX_TIMESTAMP)
+    seconds = Decimal(text)  # exact: 1.7e+09 is 1700000000, with no float rounding
+    if not 0 <= seconds <= MAX_TIMESTAMP:
+        raise QueryError(parameter, f"{text} is out of range (0 to {MAX_TIMESTAMP} Unix seconds).")
+    if seconds != seconds.to_integral_value():
+        raise QueryError(parameter, f"{text} is not a whole number of seconds.")
+    return int(seconds)
 
 
 def _inter_value(text: str, parameter: str) -> int:
@@ -113,14 +140,56 @@ def _inter_value(text: str, parameter: str) -> int:
         raise QueryError(parameter, f"{exc}; use 1–8 or a label such as 'State forces'.") from None
 
 
-def _like_pattern(text: str) -> str | None:
-    """`%` is LIKE's wildcard, as a regular expression that PostgreSQL and Python both read.
+@dataclass(frozen=True)
+class LikePattern:
+    """A LIKE value: without `%`, the value anywhere in the text; with `%`, the whole text as
+    written, each `%` standing for any run of characters. Every other character (`_` included) is
+    itself; case is ignored.
 
-    Without a `%`, LIKE matches the value anywhere in the text (None: use a substring test).
+    `parts` are the literal pieces between wildcards (one piece: a substring match). The SQL and
+    the Python matcher read the same parts, so they agree (tests/test_acled_limits.py).
     """
-    if "%" not in text:
-        return None
-    return "(?s)^" + ".*".join(re.escape(part) for part in text.split("%")) + "$"
+
+    parts: tuple[str, ...]
+
+    @classmethod
+    def parse(cls, text: str, *, parameter: str) -> LikePattern:
+        pieces = text.split("%")
+        if len(pieces) == 1:
+            return cls((text,))
+        # Runs of `%` collapse to one: the empty pieces between them go (not the first or last,
+        # which say whether the pattern is anchored at that end).
+        parts = (pieces[0], *(piece for piece in pieces[1:-1] if piece), pieces[-1])
+        if len(parts) - 1 > MAX_WILDCARDS:
+            raise QueryError(
+                parameter,
+                f"{len(parts) - 1} wildcards (%) in one value; at most {MAX_WILDCARDS} are allowed.",
+            )
+        return cls(parts)
+
+    @property
+    def sql(self) -> str:
+        """The pattern for SQL LIKE/ILIKE (escaped with events.sql.like_escape)."""
+        if len(self.parts) == 1:
+            return f"%{like_escape(self.parts[0])}%"
+        return "%".join(like_escape(part) for part in self.parts)
+
+    def matches(self, text: str) -> bool:
+        """Whether `text` matches, ignoring case: one left-to-right pass of str.find per part."""
+        text = text.casefold()
+        parts = [part.casefold() for part in self.parts]
+        if len(parts) == 1:
+            return parts[0] in text
+        first, *middle, last = parts
+        if not text.startswith(first):
+            return False
+        position = len(first)
+        for part in middle:
+            found = text.find(part, position)
+            if found < 0:
+                return False
+            position = found + len(part)
+        return len(text) - position >= len(last) and text.endswith(last)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -140,19 +209,24 @@ class Condition:
         """The condition on an ORM path: `cond.q("place__admin1")`."""
         if self.op == BETWEEN:
             return self._between(path, *self.values)
+        if self.op == EQ and self.kind in (TEXT, INT, DATE) and len(self.values) > 1:
+            return self._in(path)
         result = Q()
         for value in self.values:
             result |= self._one(path, value)
         return result
 
+    def _in(self, path: str) -> Q:
+        """`=` alternatives as one IN list (text compared without regard to case)."""
+        if self.kind == TEXT:
+            return Q(In(Upper(F(path)), sorted({value.upper() for value in self.values})))
+        return Q(**{f"{path}__in": self.values})
+
     def _one(self, path: str, value) -> Q:
         if self.kind == TIMESTAMP:
             return self._timestamp(path, value)
         if self.op == LIKE:
-            pattern = _like_pattern(value)
-            if pattern is None:
-                return Q(**{f"{path}__icontains": value})
-            return Q(**{f"{path}__iregex": pattern})
+            return Q(Like(F(path), value.sql))
         if self.op == EQ:
             if self.kind == TEXT:
                 return Q(**{f"{path}__iexact": value})
@@ -189,10 +263,7 @@ class Condition:
 
     def _matches_one(self, value, wanted) -> bool:
         if self.op == LIKE:
-            pattern = _like_pattern(wanted)
-            if pattern is None:
-                return wanted.casefold() in value.casefold()
-            return bool(re.match(pattern, value, re.IGNORECASE))
+            return wanted.matches(value)
         if self.op == EQ and self.kind == FLOAT:
             return abs(value - wanted) <= COORDINATE_TOLERANCE
         value, wanted = self._key(value), self._key(wanted)
@@ -218,6 +289,7 @@ class Filter:
     default_op: str
     to_q: Callable[[Condition], Q] | None = None
     parse: Callable[[str, str], Any] | None = field(default=None, compare=False)
+    subquery: bool = False  # each condition costs a subquery (actors, sources, inter codes)
 
     def condition(self, raw: str, where: str | None) -> Condition:
         op = self._operator(where)
@@ -226,6 +298,8 @@ class Filter:
             raise QueryError(self.name, f"an empty value in {raw!r}; separate alternatives with '|'.")
         parse = self.parse or (lambda text, parameter: _parse_value(self.kind, text, parameter))
         values = tuple(parse(text, self.name) for text in texts)
+        if op == LIKE:
+            values = tuple(LikePattern.parse(value, parameter=self.name) for value in values)
         if op == BETWEEN:
             if len(values) != 2:
                 raise QueryError(
@@ -266,9 +340,12 @@ def parse_filters(params: QueryDict, filters: dict[str, Filter]) -> list[list[Co
     """The conditions of a request: a list (AND) of alternatives (OR), each a Condition.
 
     `country=Syria` gives [[country = Syria]]; `actor1=Army:OR:actor2=Army` gives
-    [[actor1 LIKE Army, actor2 LIKE Army]]. Empty values (`timestamp=`) are ignored, as ACLED does.
+    [[actor1 LIKE Army, actor2 LIKE Army]]; `country=Iraq:OR:country=Syria` gives
+    [[country = Iraq|Syria]], one IN list. Empty values (`timestamp=`) are ignored, as ACLED does.
+    The limits are checked here, each refusal naming the parameter that passed one.
     """
     groups = []
+    costly = 0
     for name, raw in params.items():
         if name in RESERVED or name not in filters or not raw.strip():
             continue
@@ -282,8 +359,47 @@ def parse_filters(params: QueryDict, filters: dict[str, Filter]) -> list[list[Co
             if other_name not in filters:
                 raise QueryError(name, f"{OR_SEPARATOR} names an unknown filter {other_name!r}.")
             group.append(filters[other_name].condition(value, params.get(f"{other_name}_where")))
+        group = _merged(group)
+        for condition in group:
+            if len(condition.values) > MAX_IN_VALUES:
+                raise QueryError(
+                    name,
+                    f"{len(condition.values)} values for {condition.parameter}; "
+                    f"at most {MAX_IN_VALUES} per request.",
+                )
+            costly += _cost(condition, filters[condition.parameter])
+        if costly > MAX_COSTLY_ALTERNATIVES:
+            raise QueryError(
+                name,
+                f"too many LIKE patterns and actor, source or inter alternatives ({costly}); "
+                f"at most {MAX_COSTLY_ALTERNATIVES} per request.",
+            )
         groups.append(group)
     return groups
+
+
+def _merged(group: list[Condition]) -> list[Condition]:
+    """The alternatives of one group with each (filter, operator) once: `country=A:OR:country=B`
+    is `country = A|B` (distinct values, in order), which becomes one IN list."""
+    merged: dict = {}
+    for condition in group:
+        if condition.op == BETWEEN:  # exactly two values: a range, never merged
+            merged[id(condition)] = condition
+            continue
+        key = (condition.parameter, condition.op)
+        values = merged[key].values + condition.values if key in merged else condition.values
+        merged[key] = Condition(
+            condition.parameter, condition.kind, condition.op, tuple(dict.fromkeys(values))
+        )
+    return list(merged.values())
+
+
+def _cost(condition: Condition, filter_: Filter) -> int:
+    """What a condition counts against MAX_COSTLY_ALTERNATIVES: each LIKE pattern, and each
+    subquery (one for a filter's `=` list, one per pattern with LIKE)."""
+    if condition.op == LIKE:
+        return len(condition.values)
+    return 1 if filter_.subquery else 0
 
 
 def conditions_q(groups: list[list[Condition]], filters: dict[str, Filter]) -> Q:
@@ -359,9 +475,11 @@ def parse_format(params: QueryDict, suffix: str = "") -> str:
     return raw
 
 
-def parse_flag(params: QueryDict, name: str) -> bool:
+def parse_flag(params: QueryDict, name: str, *, default: bool = False) -> bool:
     raw = params.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no"):
+    if not raw:
+        return default
+    if raw in ("0", "false", "no"):
         return False
     if raw in ("1", "true", "yes"):
         return True
@@ -398,10 +516,16 @@ def _country(cond: Condition) -> Q:
     """`=` takes names and ISO codes, matched by code (indexed); LIKE and comparisons use names."""
     if cond.op != EQ:
         return cond.q("place__country_name")
-    result = Q()
+    codes, names = [], []
     for value in cond.values:
         found = lookup_country(value)
-        result |= Q(place__country_code=found.iso3) if found else Q(place__country_name__iexact=value)
+        if found:
+            codes.append(found.iso3)
+        else:
+            names.append(value)
+    result = Q(place__country_code__in=sorted(set(codes))) if codes else Q()
+    if names:
+        result |= Condition(cond.parameter, cond.kind, cond.op, tuple(names)).q("place__country_name")
     return result
 
 
@@ -423,12 +547,12 @@ EVENT_FILTERS = _filters(
     Filter("disorder_type", TEXT, LIKE),
     Filter("event_type", TEXT, LIKE),
     Filter("sub_event_type", TEXT, LIKE),
-    Filter("actor1", TEXT, LIKE, _actor_role(ActorRole.ACTOR1)),
-    Filter("assoc_actor_1", TEXT, LIKE, _actor_role(ActorRole.ASSOC_ACTOR_1)),
-    Filter("inter1", INT, EQ, _inter_role(ActorRole.ACTOR1), parse=_inter_value),
-    Filter("actor2", TEXT, LIKE, _actor_role(ActorRole.ACTOR2)),
-    Filter("assoc_actor_2", TEXT, LIKE, _actor_role(ActorRole.ASSOC_ACTOR_2)),
-    Filter("inter2", INT, EQ, _inter_role(ActorRole.ACTOR2), parse=_inter_value),
+    Filter("actor1", TEXT, LIKE, _actor_role(ActorRole.ACTOR1), subquery=True),
+    Filter("assoc_actor_1", TEXT, LIKE, _actor_role(ActorRole.ASSOC_ACTOR_1), subquery=True),
+    Filter("inter1", INT, EQ, _inter_role(ActorRole.ACTOR1), parse=_inter_value, subquery=True),
+    Filter("actor2", TEXT, LIKE, _actor_role(ActorRole.ACTOR2), subquery=True),
+    Filter("assoc_actor_2", TEXT, LIKE, _actor_role(ActorRole.ASSOC_ACTOR_2), subquery=True),
+    Filter("inter2", INT, EQ, _inter_role(ActorRole.ACTOR2), parse=_inter_value, subquery=True),
     Filter("interaction", INT, EQ),
     Filter("civilian_targeting", TEXT, LIKE, _civilian_targeting),
     Filter("iso", INT, EQ, lambda c: _countries_where(lambda country: c.matches(country.numeric))),
@@ -441,7 +565,7 @@ EVENT_FILTERS = _filters(
     Filter("latitude", FLOAT, EQ, lambda c: c.q("place__latitude")),
     Filter("longitude", FLOAT, EQ, lambda c: c.q("place__longitude")),
     Filter("geo_precision", INT, EQ),
-    Filter("source", TEXT, LIKE, lambda c: _events_with(Citation, c.q("source__name"))),
+    Filter("source", TEXT, LIKE, lambda c: _events_with(Citation, c.q("source__name")), subquery=True),
     Filter("source_scale", TEXT, LIKE),
     Filter("notes", TEXT, LIKE),
     Filter("fatalities", INT, EQ),

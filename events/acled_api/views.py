@@ -3,10 +3,16 @@
 Each view parses the request (query.py), asks the database for one page of rows and streams it
 as ACLED's JSON envelope or as CSV. Parameters are checked before the first byte is sent, so a bad
 one is an ACLED-style 4xx and never a broken stream; rows are streamed in constant memory.
+
+Like ACLED's, this API serves published events only, to every caller: rows, counts, the summaries
+and `last_update` alike (credentials identify the caller, they do not widen what it sees). Reads of
+every row (`limit=0`) or of more than ACLED's default page run under the bulk statement timeout
+(config/statement_timeout.py); a statement the database cancels answers 503.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -14,18 +20,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
+from django.db import OperationalError
 from django.db.models import Count, Max, Min, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views import View
 
+from config.statement_timeout import Scoped, bulk_statement_timeout, statement_cancelled, too_broad_message
 from events.acled import ACLED_COLUMNS
 from events.acled_api.auth import AcledAuthError, Throttled, acled_caller, check_throttle
 from events.acled_api.query import (
     ACTOR_FILTERS,
     ACTOR_TYPE_FILTERS,
     COUNTRY_FILTERS,
+    DEFAULT_LIMIT,
     DELETED_FILTERS,
     EVENT_FILTERS,
     REGION_FILTERS,
@@ -46,7 +55,7 @@ from events.exports.columns import acled_values
 from events.exports.query import export_rows
 from events.models import Event, EventActor
 from events.selectors import tombstone_list
-from events.vocab import InterCode
+from events.vocab import InterCode, inter_label, interaction_label
 from places.countries import ACLED_REGIONS, REGION_OF, country_by_iso3
 
 ROWS_PER_WRITE = 500  # rows joined into one chunk of the streamed body
@@ -84,17 +93,17 @@ def _text(value) -> str:
 
 
 def _hours_since_last_update(events: QuerySet) -> int:
-    """ACLED's `last_update`: whole hours since the newest change among the caller's events."""
+    """ACLED's `last_update`: whole hours since the newest change among the published events."""
     newest = events.aggregate(newest=Max("updated_at"))["newest"]
     return int((timezone.now() - newest).total_seconds() // 3600) if newest else 0
 
 
-def _envelope(user, answer: Answer, *, with_total: bool) -> dict:
+def _envelope(answer: Answer, *, with_total: bool) -> dict:
     """ACLED's JSON head, in ACLED's key order (`data` follows)."""
     head = {
         "status": 200,
         "success": True,
-        "last_update": _hours_since_last_update(Event.objects.visible_to(user)),
+        "last_update": _hours_since_last_update(Event.objects.published()),
         "count": answer.count(),
     }
     if with_total:
@@ -109,41 +118,57 @@ class AcledReadView(View):
     columns: tuple[str, ...] = ()
     filters: dict[str, Filter] = {}
     http_method_names = ["get", "head", "options"]
+    inter_labels = False  # `inter_num=0`: inter codes and interactions as ACLED's text labels
 
     def get(self, request, suffix: str | None = None):
         try:
-            params = request.GET
-            refuse_nul(params)
-            user = acled_caller(request)
-            check_throttle(request, user)
-            response_format = parse_format(params, suffix or "")
-            columns = parse_fields(params, self.columns)
-            paging = parse_paging(params)
-            with_total = parse_flag(params, "with_total")
-            conditions = parse_filters(params, self.filters)
-            answer = self.answer(user=user, conditions=conditions, paging=paging)
-            # The envelope's counts are queried before the first byte: the body then only streams.
-            head = _envelope(user, answer, with_total=with_total) if response_format == "json" else {}
-        except QueryError as exc:
-            return acled_error(400, f"{exc.parameter}: {exc.message}")
-        except AcledAuthError as exc:
-            return _auth_error(exc)
-        except Throttled as exc:
-            wait = max(1, round(exc.wait or 1))
-            return acled_error(429, f"Request was throttled; try again in {wait} s.", Retry_After=str(wait))
+            with contextlib.ExitStack() as bulk:
+                try:
+                    params = request.GET
+                    refuse_nul(params)
+                    user = acled_caller(request)
+                    check_throttle(request, user)
+                    response_format = parse_format(params, suffix or "")
+                    columns = parse_fields(params, self.columns)
+                    paging = parse_paging(params)
+                    with_total = parse_flag(params, "with_total")
+                    self.inter_labels = not parse_flag(params, "inter_num", default=True)
+                    conditions = parse_filters(params, self.filters)
+                except QueryError as exc:
+                    return acled_error(400, f"{exc.parameter}: {exc.message}")
+                except AcledAuthError as exc:
+                    return _auth_error(exc)
+                except Throttled as exc:
+                    wait = max(1, round(exc.wait or 1))
+                    return acled_error(
+                        429, f"Request was throttled; try again in {wait} s.", Retry_After=str(wait)
+                    )
+                if paging.limit is None or paging.limit > DEFAULT_LIMIT:
+                    # Every row: the counts and the streamed rows get the bulk timeout, on the
+                    # connection that reads them (the replica's, if the router picks it).
+                    bulk.enter_context(bulk_statement_timeout(using=Event.objects.all().db))
+                answer = self.answer(conditions=conditions, paging=paging)
+                # The envelope's counts are queried before the first byte: the body then only streams.
+                head = _envelope(answer, with_total=with_total) if response_format == "json" else {}
+                # The body streams after this view returns: the bulk transaction goes with it.
+                scope = bulk.pop_all()
+        except OperationalError as exc:
+            if not statement_cancelled(exc):
+                raise
+            return acled_error(503, too_broad_message(exc))
         if response_format == "json":
             return StreamingHttpResponse(
-                _json_body(head, answer.rows, columns), content_type="application/json"
+                Scoped(_json_body(head, answer.rows, columns), scope), content_type="application/json"
             )
         content_type = "text/csv" if response_format == "csv" else "text/plain"
         return StreamingHttpResponse(
-            _csv_body(answer.rows, columns), content_type=f"{content_type}; charset=utf-8"
+            Scoped(_csv_body(answer.rows, columns), scope), content_type=f"{content_type}; charset=utf-8"
         )
 
     def http_method_not_allowed(self, request, *args, **kwargs):
         return acled_error(405, f"{request.method} is not supported; read with GET.", Allow="GET, HEAD")
 
-    def answer(self, *, user, conditions: list[list[Condition]], paging: Paging) -> Answer:
+    def answer(self, *, conditions: list[list[Condition]], paging: Paging) -> Answer:
         raise NotImplementedError
 
 
@@ -197,40 +222,52 @@ def _in_memory(rows: list[dict], conditions: list[list[Condition]], paging: Pagi
     return Answer(rows=page, count=lambda: len(page), total=lambda: len(matching))
 
 
-def _visible_event_ids(user) -> QuerySet:
-    return Event.objects.visible_to(user).values("pk")
+def _published_event_ids() -> QuerySet:
+    return Event.objects.published().values("pk")
 
 
 class EventRead(AcledReadView):
-    """/api/acled/read: events in ACLED's columns, newest first (as ACLED orders them)."""
+    """/api/acled/read: published events in ACLED's columns, newest first (as ACLED orders them)."""
 
     columns = ACLED_COLUMNS
     filters = EVENT_FILTERS
 
-    def answer(self, *, user, conditions, paging) -> Answer:
+    def answer(self, *, conditions, paging) -> Answer:
         matching = _pinned(
-            Event.objects.visible_to(user)
+            Event.objects.published()
             .filter(conditions_q(conditions, self.filters))
             .order_by("-event_date", "-id")
         )
         page = _page_of(matching, paging)
-        return Answer(rows=_acled_rows(page), count=page.count, total=matching.count)
+        return Answer(
+            rows=_acled_rows(page, labels=self.inter_labels), count=page.count, total=matching.count
+        )
 
 
-def _acled_rows(events: QuerySet) -> Iterator[dict]:
+def _acled_rows(events: QuerySet, *, labels: bool = False) -> Iterator[dict]:
     """Events as ACLED rows, built as the ACLED CSV export builds them (one query, no escaping:
-    this is a machine interface, like ACLED's own)."""
+    this is a machine interface, like ACLED's own). With `labels` (`inter_num=0`), `inter1`,
+    `inter2` and `interaction` are ACLED's text labels instead of numbers."""
     for row in export_rows(events):
-        yield dict(zip(ACLED_COLUMNS, acled_values(row, escape=False), strict=True))
+        values = dict(zip(ACLED_COLUMNS, acled_values(row, escape=False), strict=True))
+        if labels:
+            values["inter1"] = inter_label(values["inter1"])
+            values["inter2"] = inter_label(values["inter2"])
+            values["interaction"] = interaction_label(values["interaction"])
+        yield values
 
 
 class DeletedRead(AcledReadView):
-    """/api/deleted/read: the tombstones of retracted and deleted public events."""
+    """/api/deleted/read: the events a synced copy must drop, as ACLED lists them.
+
+    These are the tombstones: retracted and deleted public events. Events merged into another one
+    belong here too (their tombstones are the same kind of row), so that acledR's acled_update()
+    removes them; whatever marks a merge must leave a tombstone that tombstone_list() returns."""
 
     columns = ("event_id_cnty", "deleted_timestamp")
     filters = DELETED_FILTERS
 
-    def answer(self, *, user, conditions, paging) -> Answer:
+    def answer(self, *, conditions, paging) -> Answer:
         matching = _pinned(tombstone_list().filter(conditions_q(conditions, self.filters)))
         page = _page_of(matching, paging)
         rows = (
@@ -248,14 +285,14 @@ _SUMMARY = {
 
 
 class ActorRead(AcledReadView):
-    """/api/actor/read: each actor's first and last event dates and event count (visible events)."""
+    """/api/actor/read: each actor's first and last event dates and event count (published events)."""
 
     columns = ("actor_name", "first_event_date", "last_event_date", "event_count")
     filters = ACTOR_FILTERS
 
-    def answer(self, *, user, conditions, paging) -> Answer:
+    def answer(self, *, conditions, paging) -> Answer:
         matching = _pinned(
-            EventActor.objects.filter(event__in=_visible_event_ids(user))
+            EventActor.objects.filter(event__in=_published_event_ids())
             .values("actor__name")
             .annotate(**_SUMMARY)
             .filter(conditions_q(conditions, self.filters))
@@ -272,9 +309,9 @@ class ActorTypeRead(AcledReadView):
     columns = ("actor_type_id", "actor_type_name", "first_event_date", "last_event_date", "event_count")
     filters = ACTOR_TYPE_FILTERS
 
-    def answer(self, *, user, conditions, paging) -> Answer:
+    def answer(self, *, conditions, paging) -> Answer:
         groups = (
-            EventActor.objects.filter(event__in=_visible_event_ids(user))
+            EventActor.objects.filter(event__in=_published_event_ids())
             .values(actor_type_id=Coalesce("inter", "actor__kind"))
             .annotate(**_SUMMARY)
             .order_by("actor_type_id")
@@ -283,10 +320,10 @@ class ActorTypeRead(AcledReadView):
         return _in_memory(rows, conditions, paging)
 
 
-def _countries(user) -> list[dict]:
-    """One row per country with visible events, in ACLED's naming (one aggregate query)."""
+def _countries() -> list[dict]:
+    """One row per country with published events, in ACLED's naming (one aggregate query)."""
     groups = (
-        Event.objects.visible_to(user)
+        Event.objects.published()
         .values("place__country_code")
         .annotate(
             name=Max("place__country_name"),
@@ -315,25 +352,25 @@ def _countries(user) -> list[dict]:
 
 
 class CountryRead(AcledReadView):
-    """/api/country/read: countries with visible events, by name."""
+    """/api/country/read: countries with published events, by name."""
 
     columns = ("country", "iso", "iso3", "first_event_date", "last_event_date", "event_count")
     filters = COUNTRY_FILTERS
 
-    def answer(self, *, user, conditions, paging) -> Answer:
-        rows = sorted(_countries(user), key=lambda row: row["country"].casefold())
+    def answer(self, *, conditions, paging) -> Answer:
+        rows = sorted(_countries(), key=lambda row: row["country"].casefold())
         return _in_memory(rows, conditions, paging)
 
 
 class RegionRead(AcledReadView):
-    """/api/region/read: ACLED's regions with visible events, by region number."""
+    """/api/region/read: ACLED's regions with published events, by region number."""
 
     columns = ("region", "region_name", "first_event_date", "last_event_date", "event_count")
     filters = REGION_FILTERS
 
-    def answer(self, *, user, conditions, paging) -> Answer:
+    def answer(self, *, conditions, paging) -> Answer:
         regions: dict[int, dict] = {}
-        for country in _countries(user):
+        for country in _countries():
             region_id = REGION_OF.get(country["iso3"])
             if region_id is None:
                 continue
