@@ -17,7 +17,7 @@ broad a query, and the limit), not "database unavailable": `statement_cancelled(
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -89,25 +89,9 @@ def too_broad_message(exception: BaseException) -> str:
     )
 
 
-class Scoped:
-    """A streamed body run inside a context (a bulk transaction) that ends with the response.
-
-    StreamingHttpResponse calls `close()` when the response is done, read or not (a HEAD request,
-    a client gone), so the transaction never outlives the request."""
-
-    def __init__(self, chunks, scope: contextlib.ExitStack) -> None:
-        self.chunks, self.scope = chunks, scope
-
-    def __iter__(self):
-        try:
-            yield from self.chunks
-        except BaseException as exc:
-            self.scope.__exit__(type(exc), exc, exc.__traceback__)  # a failed read rolls back
-            raise
-        self.scope.close()
-
-    def close(self) -> None:
-        close = getattr(self.chunks, "close", None)
-        if close:
-            close()
-        self.scope.close()
+def bulk_stream(chunks: Iterable, *, using: str = DEFAULT_DB_ALIAS) -> Iterator:
+    """A streamed body read inside bulk_statement_timeout(using): the transaction begins with the
+    first chunk and ends with the last, or rolls back when the response is closed early (a client
+    gone). A response never read never opens it."""
+    with bulk_statement_timeout(using=using):
+        yield from chunks

@@ -27,7 +27,12 @@ from django.http import JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.views import View
 
-from config.statement_timeout import Scoped, bulk_statement_timeout, statement_cancelled, too_broad_message
+from config.statement_timeout import (
+    bulk_statement_timeout,
+    bulk_stream,
+    statement_cancelled,
+    too_broad_message,
+)
 from events.acled import ACLED_COLUMNS
 from events.acled_api.auth import AcledAuthError, Throttled, acled_caller, check_throttle
 from events.acled_api.query import (
@@ -122,47 +127,43 @@ class AcledReadView(View):
 
     def get(self, request, suffix: str | None = None):
         try:
-            with contextlib.ExitStack() as bulk:
-                try:
-                    params = request.GET
-                    refuse_nul(params)
-                    user = acled_caller(request)
-                    check_throttle(request, user)
-                    response_format = parse_format(params, suffix or "")
-                    columns = parse_fields(params, self.columns)
-                    paging = parse_paging(params)
-                    with_total = parse_flag(params, "with_total")
-                    self.inter_labels = not parse_flag(params, "inter_num", default=True)
-                    conditions = parse_filters(params, self.filters)
-                except QueryError as exc:
-                    return acled_error(400, f"{exc.parameter}: {exc.message}")
-                except AcledAuthError as exc:
-                    return _auth_error(exc)
-                except Throttled as exc:
-                    wait = max(1, round(exc.wait or 1))
-                    return acled_error(
-                        429, f"Request was throttled; try again in {wait} s.", Retry_After=str(wait)
-                    )
-                if paging.limit is None or paging.limit > DEFAULT_LIMIT:
-                    # Every row: the counts and the streamed rows get the bulk timeout, on the
-                    # connection that reads them (the replica's, if the router picks it).
-                    bulk.enter_context(bulk_statement_timeout(using=Event.objects.all().db))
+            params = request.GET
+            refuse_nul(params)
+            user = acled_caller(request)
+            check_throttle(request, user)
+            response_format = parse_format(params, suffix or "")
+            columns = parse_fields(params, self.columns)
+            paging = parse_paging(params)
+            with_total = parse_flag(params, "with_total")
+            self.inter_labels = not parse_flag(params, "inter_num", default=True)
+            conditions = parse_filters(params, self.filters)
+        except QueryError as exc:
+            return acled_error(400, f"{exc.parameter}: {exc.message}")
+        except AcledAuthError as exc:
+            return _auth_error(exc)
+        except Throttled as exc:
+            wait = max(1, round(exc.wait or 1))
+            return acled_error(429, f"Request was throttled; try again in {wait} s.", Retry_After=str(wait))
+        # Every row, or more than a default page: the counts and the streamed rows get the bulk
+        # timeout, on the connection that reads them (the replica's, if the router picks it).
+        bulk = paging.limit is None or paging.limit > DEFAULT_LIMIT
+        using = Event.objects.all().db
+        try:
+            with bulk_statement_timeout(using=using) if bulk else contextlib.nullcontext():
                 answer = self.answer(conditions=conditions, paging=paging)
                 # The envelope's counts are queried before the first byte: the body then only streams.
                 head = _envelope(answer, with_total=with_total) if response_format == "json" else {}
-                # The body streams after this view returns: the bulk transaction goes with it.
-                scope = bulk.pop_all()
         except OperationalError as exc:
             if not statement_cancelled(exc):
                 raise
             return acled_error(503, too_broad_message(exc))
         if response_format == "json":
-            return StreamingHttpResponse(
-                Scoped(_json_body(head, answer.rows, columns), scope), content_type="application/json"
-            )
-        content_type = "text/csv" if response_format == "csv" else "text/plain"
+            body, content_type = _json_body(head, answer.rows, columns), "application/json"
+        else:
+            body = _csv_body(answer.rows, columns)
+            content_type = f"{'text/csv' if response_format == 'csv' else 'text/plain'}; charset=utf-8"
         return StreamingHttpResponse(
-            Scoped(_csv_body(answer.rows, columns), scope), content_type=f"{content_type}; charset=utf-8"
+            bulk_stream(body, using=using) if bulk else body, content_type=content_type
         )
 
     def http_method_not_allowed(self, request, *args, **kwargs):

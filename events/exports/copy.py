@@ -201,8 +201,9 @@ def copy_csv_chunks(
     A connection streaming COPY can run nothing else until the COPY ends (psycopg holds its lock:
     a query from the same thread would wait forever). So the COPY gets a connection of its own,
     and the caller's stays free — for a job's progress updates, say. Inside a transaction the
-    COPY must see what the transaction wrote: it runs on the caller's connection, and `progress`
-    is only called once the COPY is done.
+    COPY must see what the transaction wrote: it runs on the caller's connection, under that
+    transaction's statement timeout (the web exports' bulk limit, config/statement_timeout.py),
+    and `progress` is only called once the COPY is done.
 
     `progress` is called with `every` rows at a time as the rows arrive (counted by their line
     ends, so a note spanning lines counts more), then with the rest of the exact count once COPY

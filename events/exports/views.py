@@ -2,7 +2,9 @@
 
 Anonymous callers (and users without the view permission) get published events only. CSV,
 ACLED CSV and GeoJSON stream from a server-side cursor (StreamingHttpResponse); the XLSX report
-is written in constant memory to a temporary file and sent from there.
+is written in constant memory to a temporary file and sent from there. Each export reads under
+the bulk statement timeout (config/statement_timeout.py), in a transaction that ends with the
+response.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from config.statement_timeout import bulk_statement_timeout, bulk_stream
 from events.api.exceptions import ParameterError
 from events.api.filters import EventFilter, FilterBackend
 from events.api.parameters import QueryParametersMixin
@@ -107,7 +110,8 @@ class EventExportView(QueryParametersMixin, APIView):
         filename = f"chronicle-events-{timezone.now():%Y%m%d-%H%M}{export.extension}"
         if self.fmt == "xlsx":
             handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
-            write_xlsx(handle, queryset)
+            with bulk_statement_timeout(using=queryset.db):
+                write_xlsx(handle, queryset)
             handle.seek(0)
             return FileResponse(
                 handle, as_attachment=True, filename=filename, content_type=export.content_type
@@ -117,8 +121,9 @@ class EventExportView(QueryParametersMixin, APIView):
         database = connections[queryset.db]
         database.close_if_health_check_failed()
         database.ensure_connection()
-        response = StreamingHttpResponse(
-            stream_export(self.fmt, queryset, escape=escape), content_type=export.content_type
-        )
+        # A COPY inside the bulk transaction runs on this very connection (events/exports/copy.py),
+        # the one with the longer limit.
+        chunks = bulk_stream(stream_export(self.fmt, queryset, escape=escape), using=queryset.db)
+        response = StreamingHttpResponse(chunks, content_type=export.content_type)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
         return response
