@@ -5,7 +5,7 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from actors.models import Actor, ActorRelation
-from events.importers.upload import LimitedImportForm
+from events.importers.upload import BulkImportMixin, LimitedImportForm
 from events.resources import ActorResource
 
 
@@ -24,7 +24,7 @@ class ActorRelationInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class ActorAdmin(BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [ActorResource]  # by name; the parent force by name too
     import_form_class = LimitedImportForm  # size limits, no zip bombs
     list_display = ["name", "kind", "country", "parent", "active_from", "active_to", "updated_at"]

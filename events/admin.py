@@ -29,7 +29,7 @@ from events.api.pagination import CappedCountByIdsPaginator
 from events.exports.admin import EventExportActionsMixin
 from events.forms import EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
-from events.importers.upload import LimitedImportForm
+from events.importers.upload import BulkImportMixin, LimitedImportForm
 from events.models import NO_COUNTRY, Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
 from events.resources import EventResource, SourceResource
 from events.services import (
@@ -263,7 +263,7 @@ class CitationInline(EventChildInlineMixin, admin.StackedInline):
 
 
 @admin.register(Event)
-class EventAdmin(EventExportActionsMixin, ImportExportMixin, SimpleHistoryAdmin):
+class EventAdmin(EventExportActionsMixin, BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
     form = EventAdminForm
     inlines = [EventActorInline, CitationInline]
     list_display = [
@@ -552,7 +552,7 @@ class CitationAdmin(EventEditableMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class SourceAdmin(BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [SourceResource]  # by name, the natural key
     import_form_class = LimitedImportForm
     list_display = ["name", "kind", "scale", "country", "url"]

@@ -4,13 +4,13 @@ from django.contrib import admin
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from events.importers.upload import LimitedImportForm
+from events.importers.upload import BulkImportMixin, LimitedImportForm
 from events.resources import PlaceResource
 from places.models import Place
 
 
 @admin.register(Place)
-class PlaceAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class PlaceAdmin(BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [PlaceResource]  # the parent as a path of names
     import_form_class = LimitedImportForm  # size limits, no zip bombs
     list_display = ["name", "kind", "parent", "country_code", "latitude", "longitude", "geo_precision"]

@@ -2,7 +2,8 @@
 (settings.IMPORT_FORMATS) up to settings.IMPORT_MAX_UPLOAD_BYTES, and no workbook that unpacks to
 more than settings.IMPORT_MAX_UNPACKED_BYTES (a zip bomb: kilobytes that inflate to gigabytes).
 
-Larger files go through `manage.py import_acled` / `import_ucdp`, which stream them.
+Larger files go through `manage.py import_acled` / `import_ucdp`, which stream them. The screen's
+imports get the bulk statement timeout (BulkImportMixin).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import zipfile
 from django import forms
 from django.conf import settings
 from import_export.forms import ImportForm
+
+from config.statement_timeout import bulk_statement_timeout
 
 ZIP_MAGIC = b"PK\x03\x04"
 
@@ -85,3 +88,17 @@ class LimitedImportForm(ImportForm):
                 code="nul",
             )
         return upload
+
+
+class BulkImportMixin:
+    """For a ModelAdmin with django-import-export's ImportMixin: the preview and the confirmed
+    import read and write under the bulk statement timeout, not a web page's
+    (config/statement_timeout.py), in one transaction as the import itself would be."""
+
+    def import_action(self, request, **kwargs):
+        with bulk_statement_timeout():
+            return super().import_action(request, **kwargs)
+
+    def process_import(self, request, **kwargs):
+        with bulk_statement_timeout():
+            return super().process_import(request, **kwargs)
