@@ -674,3 +674,46 @@ def test_rows_are_read_while_the_body_streams_not_before(world):
         payload = json.loads(body(response))
     assert any(row_query in query["sql"] for query in streaming.captured_queries)
     assert payload["count"] == 4
+
+
+# --- ACLED's newer conventions: inter labels, Unix seconds as R writes them ---------------------
+
+
+def test_inter_num_0_gives_acleds_labels_and_numbers_stay_the_default(world):
+    fields = "fields=event_id_cnty|inter1|inter2|interaction"
+    numbers = {row["event_id_cnty"]: row for row in read(f"{URL}?{fields}")["data"]}
+    assert numbers == {row["event_id_cnty"]: row for row in read(f"{URL}?{fields}&inter_num=1")["data"]}
+    labels = {row["event_id_cnty"]: row for row in read(f"{URL}?{fields}&inter_num=0")["data"]}
+    battle, protest, airstrike = (world.events[name].event_id for name in ("battle", "protest", "airstrike"))
+    assert numbers[battle] == {"event_id_cnty": battle, "inter1": "1", "inter2": "2", "interaction": "12"}
+    assert labels[battle] == {
+        "event_id_cnty": battle,
+        "inter1": "State forces",
+        "inter2": "Rebel group",
+        "interaction": "State forces-Rebel group",
+    }
+    assert labels[airstrike]["interaction"] == "State forces-Civilians"
+    assert (labels[protest]["inter2"], labels[protest]["interaction"]) == ("", "Protesters only")
+    rows = read_csv(f"{URL}.csv?{fields}&inter_num=0")
+    assert {row["event_id_cnty"]: row for row in rows} == labels
+    assert error(Client().get(f"{URL}?inter_num=labels"), 400).startswith("inter_num: ")
+
+
+@pytest.mark.parametrize(
+    "value", ["1706745600", "1.7067456e+09", "1.7067456e%2B09", "1.7067456E9", "1706745600.0", "+1706745600"]
+)
+def test_unix_seconds_are_taken_in_any_numeric_form_of_a_whole_number(world, value, tombstones):
+    expected = names(world, read(f"{URL}?timestamp=1706745600")["data"])
+    assert expected == ["airstrike", "regain"]  # changed on or after 2024-02-01 (the protest retracted)
+    assert names(world, read(f"{URL}?timestamp={value}")["data"]) == expected
+    deleted = read(f"/api/deleted/read?deleted_timestamp={value}")["data"]
+    assert deleted == read("/api/deleted/read?deleted_timestamp=1706745600")["data"] != []
+
+
+@pytest.mark.parametrize(
+    "value", ["1.5", "1706745600.5", "1.7e-09", "1e400", "nan", "inf", "0x10", "1,5", "٣"]
+)
+def test_unix_seconds_that_are_not_a_whole_number_answer_400_naming_the_parameter(world, value):
+    for parameter, url in (("timestamp", URL), ("deleted_timestamp", "/api/deleted/read")):
+        message = error(Client().get(url, {parameter: value}), 400)
+        assert message.startswith(f"{parameter}: "), message

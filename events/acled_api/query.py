@@ -120,6 +120,8 @@ def _parse_value(kind: str, text: str, parameter: str) -> Any:
 def parse_unix_seconds(text: str, *, parameter: str) -> int:
     """Unix seconds in any numeric form of a whole number: `1700000000`, `1.7e+09` (what R writes
     for a large number), `1700000000.0`; `1.5` is refused."""
+    # R pastes `1.7e+09` into the URL unencoded, and a query string's `+` arrives as a space.
+    text = text.replace(" ", "+")
     if not _DECIMAL.fullmatch(text):
         raise QueryError(parameter, f"expected Unix seconds or a date as YYYY-MM-DD, got {text!r}.")
     seconds = Decimal(text)  # exact: 1.7e+09 is 1700000000, with no float rounding
