@@ -294,3 +294,26 @@ def test_every_text_filter_answers_2000_percent_signs_on_10000_events_within_the
     spread = {key: value for key, value in answers.items() if key.endswith(".spread")}
     assert {key: value[:2] for key, value in collapsed.items()} == {key: [200, 0] for key in collapsed}
     assert all(status == 400 and "wildcards" in message for status, _, message in spread.values())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_like_on_notes_and_names_is_served_by_trigram_indexes_beside_the_full_text_one():
+    from events.models import Event
+
+    expected = {
+        "event_notes_trgm_idx",
+        "actor_name_trgm_idx",
+        "source_name_trgm_idx",
+        "place_name_trgm_idx",
+        "event_notes_fts_idx",  # the API's full-text `q=` keeps its own
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)", [sorted(expected)])
+        assert {name for (name,) in cursor.fetchall()} == expected
+    pattern = LikePattern.parse("airport", parameter="notes")
+    queryset = Event.objects.filter(Like(F("notes"), pattern.sql))
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # an empty table: make the planner show its option
+        plan = queryset.explain()
+    assert "event_notes_trgm_idx" in plan
