@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework import routers
 
 from actors.api.views import ActorViewSet
+from events.api.aggregates import EventAggregateView
 from events.api.auth import ObtainTokenView
 from events.api.parameters import QueryParametersMixin
 from events.api.views import EventViewSet, SourceViewSet, TombstoneListView
@@ -26,5 +27,6 @@ urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="auth-token"),
     # Before the router, whose event detail route would otherwise take "tombstones" for an id.
     path("events/tombstones/", TombstoneListView.as_view(), name="event-tombstones"),
+    path("events/aggregate/", EventAggregateView.as_view(), name="event-aggregate"),
     *router.urls,
 ]

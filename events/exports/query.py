@@ -29,6 +29,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
+from django.http import QueryDict
 
 from actors.models import Actor
 from events.models import Citation, Event, EventActor, Source
@@ -280,21 +281,24 @@ def export_queryset(
     """The events an export covers: what `user` may see (published ones for anyone else, all
     with `include_unpublished`), narrowed by the API's filters (EventFilter; a bad parameter
     raises ParameterError naming it)."""
-    from django.http import QueryDict
-
     from events.api.filters import EventFilter
 
     base = queryset if queryset is not None else Event.objects.all()
     if not include_unpublished:
         base = base.visible_to(user)
     if params:
-        if not isinstance(params, QueryDict):
-            query = QueryDict(mutable=True)
-            for key, value in params.items():
-                if isinstance(value, list | tuple):
-                    query.setlist(key, [str(item) for item in value])
-                else:
-                    query[key] = str(value)
-            params = query
-        base = EventFilter(params, queryset=base).qs
+        base = EventFilter(as_query_dict(params), queryset=base).qs
     return base
+
+
+def as_query_dict(params: Mapping | None) -> QueryDict:
+    """Filters as a QueryDict, as a request carries them (a list value: the parameter repeated)."""
+    if isinstance(params, QueryDict):
+        return params
+    query = QueryDict(mutable=True)
+    for key, value in (params or {}).items():
+        if isinstance(value, list | tuple):
+            query.setlist(key, [str(item) for item in value])
+        else:
+            query[key] = str(value)
+    return query
