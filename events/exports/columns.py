@@ -125,13 +125,16 @@ CHRONICLE_COLUMN_NAMES = tuple(column.name for column in CHRONICLE_COLUMNS)
 XLSX_COLUMN_NAMES = (
     "event_id",
     "event_date",
+    "time_precision",
     "event_type",
     "sub_event_type",
     "disorder_type",
     "actor1",
     "assoc_actor_1",
+    "inter1",
     "actor2",
     "assoc_actor_2",
+    "inter2",
     "interaction",
     "civilian_targeting",
     "country",
@@ -140,8 +143,10 @@ XLSX_COLUMN_NAMES = (
     "location",
     "latitude",
     "longitude",
+    "geo_precision",
     "fatalities",
     "sources",
+    "source_scale",
     "notes",
     "status",
     "updated_at",
@@ -283,3 +288,28 @@ def acled_values(row: ExportRow, *, escape: bool) -> list:
             if value and value[0] in FORMULA_PREFIXES:
                 values[position] = "'" + value
     return values
+
+
+# The monadic CSV (ACLED's `export_type=monadic`, what acledR's `monadic = TRUE` asks for): ACLED's
+# columns without the second actor's; each event is one row per side (actor 1 with its associates
+# and inter code, then actor 2 with its own in the same columns), one row if it has one actor.
+_SECOND_SIDE = ("actor2", "assoc_actor_2", "inter2")
+MONADIC_COLUMNS = tuple(name for name in ACLED_COLUMNS if name not in _SECOND_SIDE)
+_MONADIC_POSITIONS = tuple(_ACLED_INDEX[name] for name in MONADIC_COLUMNS)
+_SIDE_SWAP = tuple(
+    (MONADIC_COLUMNS.index(first), _ACLED_INDEX[second])
+    for first, second in zip(("actor1", "assoc_actor_1", "inter1"), _SECOND_SIDE, strict=True)
+)
+
+
+def monadic_values(row: ExportRow, *, escape: bool) -> list[list]:
+    """The monadic rows of an event: ACLED's values (acled_values), once per actor side."""
+    values = acled_values(row, escape=escape)
+    first = [values[position] for position in _MONADIC_POSITIONS]
+    rows = [first] if row.actor1 or not row.actor2 else []
+    if row.actor2:
+        second = list(first)
+        for target, source in _SIDE_SWAP:
+            second[target] = values[source]
+        rows.append(second)
+    return rows

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from events.exports.datapackage import write_datapackage
 from events.exports.geojson import geojson_chunks
 from events.exports.tabular import csv_chunks
-from events.exports.xlsx import write_xlsx
+from events.exports.xlsx import ReportAbout, write_xlsx
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,13 @@ FORMATS: dict[str, ExportFormat] = {
         lambda qs, escape: csv_chunks(qs, flavour="acled", escape=escape),
         True,
     ),
+    "monadic": ExportFormat(
+        "monadic",
+        ".monadic.csv",
+        "text/csv; charset=utf-8",
+        lambda qs, escape: csv_chunks(qs, flavour="monadic", escape=escape),
+        True,
+    ),
     "geojson": ExportFormat(
         "geojson", ".geojson", "application/geo+json", lambda qs, escape: geojson_chunks(qs)
     ),
@@ -49,16 +56,18 @@ def stream_export(fmt: str, queryset: QuerySet, *, escape: bool = True) -> Itera
     return FORMATS[fmt].chunks(queryset, escape)
 
 
-def write_export(fmt: str, queryset: QuerySet, output: str | Path, *, escape: bool = True) -> int | None:
+def write_export(
+    fmt: str, queryset: QuerySet, output: str | Path, *, escape: bool = True, about: ReportAbout | None = None
+) -> int | None:
     """Write the export to `output` (a file; for datapackage a directory or .zip). Returns the
-    number of events when the format counts them."""
+    number of events when the format counts them. `about`: the XLSX report's filters and statuses."""
     output = Path(output)
     if fmt == "xlsx":
-        return write_xlsx(str(output), queryset)
+        return write_xlsx(str(output), queryset, about=about)
     if fmt == "datapackage":
         return write_datapackage(output, queryset, escape=escape)
     stats: dict = {}
-    if fmt in ("csv", "acled"):
+    if fmt in ("csv", "acled", "monadic"):
         chunks = csv_chunks(queryset, flavour=fmt, escape=escape, stats=stats)
     else:
         chunks = stream_export(fmt, queryset, escape=escape)

@@ -30,7 +30,7 @@ from config.routers import reads_from_replica
 from events.api.exceptions import ParameterError
 from events.api.filters import EventFilter
 from events.exports.formats import FORMATS, write_export
-from events.exports.query import export_progress, export_queryset
+from events.exports.query import export_about, export_progress, export_queryset
 from events.models import ExportJob
 
 logger = logging.getLogger(__name__)
@@ -198,7 +198,8 @@ def export_job_run(*, job_id: int) -> ExportJob:
             token = export_progress.set(progress)
             try:
                 with reads_from_replica():
-                    count = write_export(job.format, queryset, path, escape=job.escape)
+                    about = export_about(user=job.created_by, params=job.params)
+                    count = write_export(job.format, queryset, path, escape=job.escape, about=about)
             finally:
                 export_progress.reset(token)
             with path.open("rb") as handle:

@@ -291,6 +291,20 @@ def export_queryset(
     return base
 
 
+def export_about(*, user=None, params: Mapping | None = None, include_unpublished: bool = False):
+    """What a report's About sheet says of an export: its filters and the statuses it includes
+    (what `user` may see, or all with `include_unpublished`, narrowed by the `status` filter)."""
+    from events.aggregates import statuses_included
+    from events.exports.xlsx import ReportAbout
+
+    query = as_query_dict(params)
+    filters = tuple((name, ", ".join(query.getlist(name))) for name in query if any(query.getlist(name)))
+    statuses = statuses_included(
+        user=user, params=query, published_by_default=False, include_unpublished=include_unpublished
+    )
+    return ReportAbout(filters=filters, statuses=tuple(statuses))
+
+
 def as_query_dict(params: Mapping | None) -> QueryDict:
     """Filters as a QueryDict, as a request carries them (a list value: the parameter repeated)."""
     if isinstance(params, QueryDict):

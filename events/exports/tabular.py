@@ -12,7 +12,13 @@ from collections.abc import Iterator
 from django.db.models import QuerySet
 
 from events.acled import ACLED_COLUMNS
-from events.exports.columns import CHRONICLE_COLUMN_NAMES, acled_values, chronicle_values
+from events.exports.columns import (
+    CHRONICLE_COLUMN_NAMES,
+    MONADIC_COLUMNS,
+    acled_values,
+    chronicle_values,
+    monadic_values,
+)
 from events.exports.copy import copy_csv_chunks, copy_supported
 from events.exports.query import export_progress, export_rows
 
@@ -29,8 +35,9 @@ class _Echo:
 def csv_chunks(
     queryset: QuerySet, *, flavour: str = "csv", escape: bool = True, stats: dict | None = None
 ) -> Iterator[bytes]:
-    """The CSV in pieces of UTF-8: the header, then the events (`stats["rows"]` counts them)."""
-    if copy_supported(queryset):
+    """The CSV in pieces of UTF-8: the header, then the events (`stats["rows"]` counts them).
+    `flavour`: csv (Chronicle's columns), acled, or monadic (ACLED's, a row per actor side)."""
+    if flavour != "monadic" and copy_supported(queryset):
         return copy_csv_chunks(
             queryset, flavour=flavour, escape=escape, stats=stats, progress=export_progress.get()
         )
@@ -44,6 +51,8 @@ def _python_csv_chunks(
     writer = csv.writer(_Echo(), lineterminator="\n")
     if flavour == "acled":
         header, render = ACLED_COLUMNS, acled_values
+    elif flavour == "monadic":
+        header, render = MONADIC_COLUMNS, None
     else:
         header, render = CHRONICLE_COLUMN_NAMES, chronicle_values
     yield writer.writerow(header).encode()
@@ -51,7 +60,10 @@ def _python_csv_chunks(
     count = 0
     for row in export_rows(queryset):
         count += 1
-        lines.append(writer.writerow(render(row, escape=escape)))
+        if render is None:
+            lines += [writer.writerow(values) for values in monadic_values(row, escape=escape)]
+        else:
+            lines.append(writer.writerow(render(row, escape=escape)))
         if len(lines) >= ROWS_PER_CHUNK:
             yield "".join(lines).encode()
             lines = []

@@ -25,7 +25,7 @@ from events.api.filters import EventFilter, FilterBackend
 from events.api.parameters import QueryParametersMixin
 from events.api.schema import AutoSchema
 from events.exports.formats import FORMATS, stream_export
-from events.exports.query import export_queryset
+from events.exports.query import export_about, export_queryset
 from events.exports.xlsx import write_xlsx
 from events.models import Event
 
@@ -110,8 +110,9 @@ class EventExportView(QueryParametersMixin, APIView):
         filename = f"chronicle-events-{timezone.now():%Y%m%d-%H%M}{export.extension}"
         if self.fmt == "xlsx":
             handle = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes (and so deletes) it
+            about = export_about(user=request.user, params=request.query_params)
             with bulk_statement_timeout(using=queryset.db):
-                write_xlsx(handle, queryset)
+                write_xlsx(handle, queryset, about=about)
             handle.seek(0)
             return FileResponse(
                 handle, as_attachment=True, filename=filename, content_type=export.content_type

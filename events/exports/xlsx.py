@@ -10,41 +10,73 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import IO
 
 import xlsxwriter
 from django.db import connections
 from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.xmlwriter import XMLwriter
 
+from events.aggregates import AggregateSpec, aggregate_rows, period_starts
 from events.exports.columns import XLSX_COLUMNS
 from events.exports.copy import copy_supported, export_select
 from events.exports.query import export_rows
 from events.models import Event, EventActor
 from events.vocab import EventType, InterCode
 
-SHEETS = ("Events", "By month", "By country", "Top actors", "About")
+SHEETS = ("Events", "By month", "By admin1 and month", "By country", "Top actors", "About")
 TOP_ACTORS = 100
 FETCH_ROWS = 2000  # rows per fetch from the server-side cursor
 XLS_STRMAX = 32767  # Excel's longest string (UTF-16 units)
 
 
-def write_xlsx(target: str | IO[bytes], queryset: QuerySet, *, title: str = "Chronicle events") -> int:
+@dataclass(frozen=True)
+class ReportAbout:
+    """What the About sheet says of an export besides its time: its filters (parameter, value) and
+    the statuses it includes (events.exports.query.export_about builds it from a request)."""
+
+    filters: tuple[tuple[str, str], ...] = ()
+    statuses: tuple[str, ...] = ()
+
+
+def write_xlsx(
+    target: str | IO[bytes],
+    queryset: QuerySet,
+    *,
+    title: str = "Chronicle events",
+    about: ReportAbout | None = None,
+) -> int:
     """Write the report to a path or binary file; returns the number of events."""
-    workbook = xlsxwriter.Workbook(
-        target,
-        {
-            "constant_memory": True,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-            "strings_to_numbers": False,
-            "remove_timezone": True,
-        },
-    )
-    styles = {
+    workbook = xlsxwriter.Workbook(target, WORKBOOK_OPTIONS)
+    styles = _styles(workbook)
+    count = _events_sheet(workbook, queryset, styles)
+    # The summaries group the same events; a pk subquery keeps the filters' own annotations
+    # and ordering out of their GROUP BY.
+    summary = Event.objects.filter(pk__in=queryset.order_by().values("pk")).order_by()
+    _month_sheet(workbook, summary, styles)
+    _admin1_month_sheet(workbook, summary, styles)
+    _country_sheet(workbook, summary, styles)
+    _actor_sheet(workbook, summary, styles)
+    write_about(workbook, styles, title=title, about=about, count=("Events", count), sheets=SHEETS)
+    workbook.close()
+    return count
+
+
+WORKBOOK_OPTIONS = {
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "remove_timezone": True,
+}
+
+
+def _styles(workbook) -> dict:
+    return {
         "header": workbook.add_format({"bold": True, "bg_color": "#DDE4EE", "bottom": 1}),
         "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
         "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"}),
@@ -53,31 +85,33 @@ def write_xlsx(target: str | IO[bytes], queryset: QuerySet, *, title: str = "Chr
         "bold": workbook.add_format({"bold": True}),
         "wrap": workbook.add_format({"text_wrap": False}),
     }
-    count = _events_sheet(workbook, queryset, styles)
-    # The summaries group the same events; a pk subquery keeps the filters' own annotations
-    # and ordering out of their GROUP BY.
-    summary = Event.objects.filter(pk__in=queryset.order_by().values("pk")).order_by()
-    _month_sheet(workbook, summary, styles)
-    _country_sheet(workbook, summary, styles)
-    _actor_sheet(workbook, summary, styles)
-    about = workbook.add_worksheet("About")
-    about.set_column(0, 0, 22)
-    about.set_column(1, 1, 60)
-    for row, (label, value) in enumerate(
-        [
-            ("Report", title),
-            ("Generated (UTC)", timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")),
-            ("Events", count),
-            ("Sheets", ", ".join(SHEETS)),
-        ]
-    ):
-        about.write_string(row, 0, label, styles["bold"])
+
+
+def write_about(
+    workbook, styles, *, title: str, about: ReportAbout | None, count: tuple[str, int], sheets: Iterable[str]
+) -> None:
+    """The About sheet: the report, when it was made, how many rows, which statuses and filters."""
+    about = about or ReportAbout()
+    sheet = workbook.add_worksheet("About")
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 60)
+    lines: list[tuple[str, str | int]] = [
+        ("Report", title),
+        ("Generated (UTC)", timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")),
+        count,
+        ("Statuses included", ", ".join(about.statuses) or "as selected"),
+    ]
+    if about.filters:
+        lines += [(f"Filter: {name}", value) for name, value in about.filters]
+    else:
+        lines.append(("Filters", "none"))
+    lines.append(("Sheets", ", ".join(sheets)))
+    for row, (label, value) in enumerate(lines):
+        sheet.write_string(row, 0, label, styles["bold"])
         if isinstance(value, int):
-            about.write_number(row, 1, value)
+            sheet.write_number(row, 1, value)
         else:
-            about.write_string(row, 1, value)
-    workbook.close()
-    return count
+            sheet.write_string(row, 1, value)
 
 
 def _header(sheet, names, styles) -> None:
@@ -235,20 +269,18 @@ def _careful_text(value: str) -> tuple[str, str]:
 
 
 def _month_sheet(workbook, queryset: QuerySet, styles) -> None:
-    """Events and fatalities by month × event type (one GROUP BY query), and their chart."""
+    """Events and fatalities by month × event type (one GROUP BY query), every month from the first
+    to the last (a month without events is a row of zeros: the chart's time axis stays true), and
+    their chart."""
     sheet = workbook.add_worksheet("By month")
-    grouped = (
-        queryset.annotate(month=TruncMonth("event_date"))
-        .values("month", "event_type")
-        .annotate(events=Count("id"), fatalities=Coalesce(Sum("fatalities"), 0))
-        .order_by("month", "event_type")
-    )
+    grouped = aggregate_rows(queryset, AggregateSpec(by=("event_type",), period="month"), max_rows=None)
     types = list(EventType.values)
     table: dict[dt.date, dict[str, tuple[int, int]]] = {}
     for item in grouped:
-        month = item["month"]
-        month = month.date() if isinstance(month, dt.datetime) else month
-        table.setdefault(month, {})[item["event_type"]] = (item["events"], item["fatalities"])
+        table.setdefault(item["period"], {})[item["event_type"]] = (item["events"], item["fatalities"])
+    if table:
+        for month in period_starts("month", min(table), max(table)):
+            table.setdefault(month, {})
     names = [
         "month",
         *(f"{name} events" for name in types),
@@ -296,6 +328,26 @@ def _month_sheet(workbook, queryset: QuerySet, styles) -> None:
         line.set_y2_axis({"name": "Fatalities"})
         chart.set_size({"width": 900, "height": 400})
         sheet.insert_chart(last + 3, 0, chart)
+
+
+def _admin1_month_sheet(workbook, queryset: QuerySet, styles) -> None:
+    """Events and fatalities by admin1 and month (one GROUP BY query), in rows to pivot or filter."""
+    sheet = workbook.add_worksheet("By admin1 and month")
+    names = ["country", "admin1", "month", "events", "fatalities"]
+    _header(sheet, names, styles)
+    sheet.set_column(0, 1, 24)
+    sheet.set_column(2, 2, 10)
+    sheet.set_column(3, 4, 12)
+    grouped = aggregate_rows(queryset, AggregateSpec(by=("admin1",), period="month"), max_rows=None)
+    row = 0
+    for row, item in enumerate(grouped, start=1):
+        sheet.write_string(row, 0, item["country"] or "")
+        sheet.write_string(row, 1, item["admin1"] or "")
+        sheet.write_datetime(row, 2, item["period"], styles["month"])
+        sheet.write_number(row, 3, item["events"])
+        sheet.write_number(row, 4, item["fatalities"])
+    if row:
+        sheet.autofilter(0, 0, row, len(names) - 1)
 
 
 def _country_sheet(workbook, queryset: QuerySet, styles) -> None:

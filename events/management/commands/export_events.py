@@ -1,4 +1,5 @@
-"""python manage.py export_events --format csv|acled|xlsx|geojson|datapackage --output PATH [filters]"""
+"""python manage.py export_events --format csv|acled|monadic|xlsx|geojson|datapackage|aggregate
+--output PATH [filters] [--by KEYS --period PERIOD --fill]"""
 
 from __future__ import annotations
 
@@ -10,19 +11,26 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 from tqdm import tqdm
 
+from events.aggregates import KEYS, PERIODS, aggregate
 from events.api.exceptions import ParameterError
 from events.exports import FORMATS, write_export
-from events.exports.query import export_progress, export_queryset
+from events.exports.aggregates import write_aggregate_csv, write_aggregate_xlsx
+from events.exports.query import export_about, export_progress, export_queryset
+
+AGGREGATE = "aggregate"
 
 
 class Command(BaseCommand):
     help = (
-        "Export events as Chronicle CSV, ACLED CSV, an XLSX report, GeoJSON or a Frictionless "
-        "data package, with the API's filters (--filter country=SYR --filter year=2015 …)."
+        "Export events as Chronicle CSV, ACLED CSV (dyadic or monadic), an XLSX report, GeoJSON, a "
+        "Frictionless data package, or aggregates (counts by --by and --period, as CSV or, for an "
+        "--output ending in .xlsx, XLSX), with the API's filters (--filter country=SYR …)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--format", required=True, choices=sorted(FORMATS), help="Output format.")
+        parser.add_argument(
+            "--format", required=True, choices=sorted([*FORMATS, AGGREGATE]), help="Output format."
+        )
         parser.add_argument(
             "--output",
             required=True,
@@ -43,6 +51,15 @@ class Command(BaseCommand):
             "--include-unpublished",
             action="store_true",
             help="Include drafts, reviewed and retracted events.",
+        )
+        parser.add_argument(
+            "--by",
+            default="",
+            help=f"aggregate: keys to group by, comma-separated ({', '.join(KEYS)}).",
+        )
+        parser.add_argument("--period", choices=PERIODS, help="aggregate: the period of each row.")
+        parser.add_argument(
+            "--fill", action="store_true", help="aggregate: pad the periods without events with zeros."
         )
         parser.add_argument(
             "--no-escape-formulas",
@@ -77,13 +94,15 @@ class Command(BaseCommand):
             bar.update(rows)
 
         token = export_progress.set(progress)
+        include_unpublished = options["include_unpublished"]
+        escape = not options["no_escape_formulas"]
         try:
-            queryset = export_queryset(
-                user=user, params=params, include_unpublished=options["include_unpublished"]
-            )
-            count = write_export(
-                options["format"], queryset, output, escape=not options["no_escape_formulas"]
-            )
+            if options["format"] == AGGREGATE:
+                count = self._aggregate(params, options, user=user, output=output, escape=escape)
+            else:
+                queryset = export_queryset(user=user, params=params, include_unpublished=include_unpublished)
+                about = export_about(user=user, params=params, include_unpublished=include_unpublished)
+                count = write_export(options["format"], queryset, output, escape=escape, about=about)
         except ParameterError as exc:
             problems = "; ".join(
                 f"{name}: {' '.join(str(message) for message in messages)}"
@@ -95,8 +114,22 @@ class Command(BaseCommand):
             bar.close()
         count = read if count is None else count
         elapsed = time.perf_counter() - started
+        noun = "rows" if options["format"] == AGGREGATE else "events"
         self.stdout.write(
             self.style.SUCCESS(
-                f"Exported {count:,} events as {options['format']} to {output} ({elapsed:.1f} s)."
+                f"Exported {count:,} {noun} as {options['format']} to {output} ({elapsed:.1f} s)."
             )
         )
+
+    def _aggregate(self, params: QueryDict, options, *, user, output: Path, escape: bool) -> int:
+        """Counts by --by and --period: CSV, or XLSX when the output ends in .xlsx."""
+        params["by"] = options["by"]
+        if options["period"]:
+            params["period"] = options["period"]
+        if options["fill"]:
+            params["fill"] = "1"
+        result = aggregate(user=user, params=params, include_unpublished=options["include_unpublished"])
+        if output.suffix.lower() == ".xlsx":
+            about = export_about(user=user, params=params, include_unpublished=options["include_unpublished"])
+            return write_aggregate_xlsx(str(output), result, about=about)
+        return write_aggregate_csv(result, output, escape=escape)
