@@ -13,7 +13,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
 
 from events.acled import ACLED_COLUMNS
-from events.exports.columns import CHRONICLE_COLUMN_NAMES, XLSX_COLUMN_NAMES
+from events.exports.columns import CHRONICLE_COLUMN_NAMES, MONADIC_COLUMNS, XLSX_COLUMN_NAMES
 from events.models import Event
 from events.vocab import ActorRole, Status
 from tests.factories import (
@@ -202,7 +202,14 @@ def test_the_xlsx_report_has_typed_cells_and_summaries_equal_to_sql(events, tmp_
     path, out = export(tmp_path, "xlsx")
 
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Events", "By month", "By country", "Top actors", "About"]
+    assert book.sheetnames == [
+        "Events",
+        "By month",
+        "By admin1 and month",
+        "By country",
+        "Top actors",
+        "About",
+    ]
     sheet = book["Events"]
     header = [cell.value for cell in sheet[1]]
     assert tuple(header) == XLSX_COLUMN_NAMES
@@ -248,6 +255,114 @@ def test_the_xlsx_report_has_typed_cells_and_summaries_equal_to_sql(events, tmp_
 
     actors = list(book["Top actors"].iter_rows(min_row=2, values_only=True))
     assert actors[0][:4] == ("Islamic State (Syria)", 2, "Rebel group", 3)
+
+
+def test_the_xlsx_report_months_run_without_gaps(events, tmp_path):
+    path, _ = export(tmp_path, "xlsx")
+    months = openpyxl.load_workbook(path)["By month"]
+    header = [cell.value for cell in months[1]]
+    rows = [
+        (row[0].strftime("%Y-%m"), row[header.index("events")], row[header.index("fatalities")])
+        for row in months.iter_rows(min_row=2, values_only=True)
+        if isinstance(row[0], dt.datetime)
+    ]
+    assert rows == [
+        ("2015-05", 1, 12),
+        ("2015-06", 0, 0),
+        ("2015-07", 0, 0),
+        ("2015-08", 2, 5),
+        ("2015-09", 0, 0),
+        ("2015-10", 0, 0),
+        ("2015-11", 1, 0),
+    ]
+
+
+def test_the_xlsx_events_sheet_carries_precision_inter_codes_and_source_scale(events, tmp_path):
+    Event.objects.filter(event_id="SYR1").update(time_precision=2, geo_precision=3, source_scale="National")
+    path, _ = export(tmp_path, "xlsx")
+    sheet = openpyxl.load_workbook(path)["Events"]
+    header = [cell.value for cell in sheet[1]]
+    rows = {
+        row[0]: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    first = rows["SYR1"]
+    assert (first["time_precision"], first["geo_precision"], first["source_scale"]) == (2, 3, "National")
+    assert (first["inter1"], first["inter2"]) == (1, 2)
+    assert (rows["TUR1"]["inter1"], rows["TUR1"]["inter2"]) == (6, None)
+
+
+def test_the_xlsx_report_has_admin1_by_month_counts_equal_to_sql(events, tmp_path):
+    path, _ = export(tmp_path, "xlsx")
+    sheet = openpyxl.load_workbook(path)["By admin1 and month"]
+    assert [cell.value for cell in sheet[1]] == ["country", "admin1", "month", "events", "fatalities"]
+    got = {
+        (country, admin1 or "", month.strftime("%Y-%m")): (n, fatalities)
+        for country, admin1, month, n, fatalities in sheet.iter_rows(min_row=2, values_only=True)
+    }
+    expected: dict = {}
+    for event in Event.objects.filter(status=Status.PUBLISHED).select_related("place"):
+        key = (event.place.country_name, event.place.admin1, event.event_date.strftime("%Y-%m"))
+        n, fatalities = expected.get(key, (0, 0))
+        expected[key] = (n + 1, fatalities + event.fatalities)
+    assert (
+        got
+        == expected
+        == {
+            ("Syria", "Homs", "2015-05"): (1, 12),
+            ("Syria", "Homs", "2015-08"): (2, 5),
+            ("Turkey", "", "2015-11"): (1, 0),
+        }
+    )
+
+
+def test_the_xlsx_about_sheet_lists_filters_statuses_and_time(events, tmp_path, viewer):
+    path, _ = export(tmp_path, "xlsx", "--filter", "country=SYR", "--filter", "event_type=Battles")
+    about = {row[0]: row[1] for row in openpyxl.load_workbook(path)["About"].iter_rows(values_only=True)}
+    assert about["Filter: country"] == "SYR" and about["Filter: event_type"] == "Battles"
+    assert about["Statuses included"] == "published"
+    assert dt.datetime.strptime(about["Generated (UTC)"], "%Y-%m-%d %H:%M:%S")
+    path, _ = export(tmp_path, "xlsx", "--user", viewer.username)
+    about = {row[0]: row[1] for row in openpyxl.load_workbook(path)["About"].iter_rows(values_only=True)}
+    assert about["Statuses included"] == "draft, reviewed, published, retracted"
+    assert about["Filters"] == "none"
+
+
+def test_the_monadic_csv_has_a_row_per_actor_side(events, tmp_path):
+    path, out = export(tmp_path, "monadic")
+    assert "Exported 4 events" in out
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        assert tuple(reader.fieldnames) == MONADIC_COLUMNS
+        rows = list(reader)
+    assert "actor2" not in MONADIC_COLUMNS and "inter2" not in MONADIC_COLUMNS
+    sides = [(row["event_id_cnty"], row["actor1"], row["assoc_actor_1"], row["inter1"]) for row in rows]
+    assert sorted(sides) == [
+        ("SYR1", "Islamic State (Syria)", "", "2"),
+        ("SYR1", "Military Forces of Syria (2000-2024)", "NDF: National Defence Forces", "1"),
+        ("SYR2", "Islamic State (Syria)", "", "2"),
+        ("SYR3", "Islamic State (Syria)", "", "2"),
+        ("SYR3", "Military Forces of Russia (2000-)", "", "8"),
+        ("TUR1", "Protesters (Turkey)", "", "6"),
+    ]
+    first = [row for row in rows if row["event_id_cnty"] == "SYR1"]
+    assert {row["notes"] for row in first} == {"'=1+1 looks like a formula; -5 too."}
+    assert {row["interaction"] for row in first} == {"12"}
+    acled = {row["event_id_cnty"]: row for row in csv.DictReader(export(tmp_path, "acled")[0].open())}
+    for row in rows:  # every other column as in the ACLED export
+        assert {name: row[name] for name in MONADIC_COLUMNS if "actor" not in name and name != "inter1"} == {
+            name: acled[row["event_id_cnty"]][name]
+            for name in MONADIC_COLUMNS
+            if "actor" not in name and name != "inter1"
+        }
+
+
+def test_the_monadic_csv_is_served_over_http(events):
+    from tests.api_helpers import client_for
+
+    response = client_for().get("/api/v1/exports/events.monadic.csv?country=TUR")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [(row["event_id_cnty"], row["actor1"]) for row in rows] == [("TUR1", "Protesters (Turkey)")]
 
 
 def test_the_xlsx_report_has_a_native_chart(events, tmp_path):
