@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from django import forms
@@ -573,38 +573,32 @@ def aggregate(
 ) -> AggregateResult:
     """The aggregate a request asks for: `by`/`period`/`fill` (or `spec`) and the event filters of
     the list endpoint in `params`, over the events `user` may see: published ones unless the
-    `status` filter asks for others (`include_unpublished`: any status, for commands)."""
+    `status` filter asks for others (`include_unpublished`: every status unless `status` narrows
+    it, for commands)."""
     from events.api.filters import EventFilter
     from events.exports.query import as_query_dict
 
     params = as_query_dict(params)
     spec = spec or parse_spec(params)
-    events = Event.objects.all() if include_unpublished else Event.objects.visible_to(user)
-    if not params.get("status"):
-        events = events.published()
+    if include_unpublished:
+        events = Event.objects.all()
+    else:
+        events = Event.objects.visible_to(user)
+        if not params.get("status"):
+            events = events.published()
     filterset = EventFilter(params, queryset=events)
     rows = aggregate_rows(filterset.qs, spec)  # .qs raises ParameterError naming a bad filter
     result = AggregateResult(
         spec=spec,
         rows=rows,
         statuses=statuses_included(
-            user=user, params=params, published_by_default=True, include_unpublished=include_unpublished
+            user=user,
+            params=params,
+            published_by_default=not include_unpublished,
+            include_unpublished=include_unpublished,
         ),
     )
     if spec.fill:
         first, last = filter_bounds(filterset.form.cleaned_data)
         result.rows, result.start, result.end = pad(rows, spec, first=first, last=last)
     return result
-
-
-def json_rows(rows: Iterable[dict], columns: Iterable[OutputColumn]) -> list[dict]:
-    """Rows with dates as ISO text, in the columns' order."""
-    names = [column.name for column in columns]
-    out = []
-    for row in rows:
-        item = {}
-        for name in names:
-            value = row.get(name)
-            item[name] = value.isoformat() if isinstance(value, dt.date) else value
-        out.append(item)
-    return out

@@ -478,3 +478,33 @@ def test_the_period_sql_matches_python_for_every_day_of_a_leap_year_and_its_neig
         day += dt.timedelta(days=1)
     for period in ("week", "isoweek", "month", "year"):
         assert answered(get(f"period={period}"), [], period) == expected(events, [], period), period
+
+
+def test_the_command_counts_every_status_with_include_unpublished(world, tmp_path):
+    target = tmp_path / "all.csv"
+    call_command(
+        "export_events", "--format", "aggregate", "--include-unpublished", "--output", str(target),
+        stdout=io.StringIO(),
+    )  # fmt: skip
+    (row,) = csv.DictReader(target.open())
+    assert int(row["events"]) == len(world)
+
+
+def test_the_schema_declares_the_aggregate_and_its_parameters(db):
+    schema = client_for().get("/api/schema/?format=json").json()
+    for path in (
+        "/api/v1/events/aggregate/",
+        "/api/v1/exports/aggregate.csv",
+        "/api/v1/exports/aggregate.xlsx",
+    ):
+        parameters = {p["name"]: p for p in schema["paths"][path]["get"]["parameters"]}
+        assert {"by", "period", "fill", "country", "status", "date_after", "actor"} <= set(parameters), path
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/events/aggregate/"]["get"]["parameters"]}
+    assert parameters["period"]["schema"]["enum"] == ["day", "week", "isoweek", "month", "year"]
+    assert "admin1" in parameters["by"]["schema"]["items"]["enum"]
+    assert (
+        "results"
+        in schema["paths"]["/api/v1/events/aggregate/"]["get"]["responses"]["200"]["content"][
+            "application/json"
+        ]["schema"]["properties"]
+    )
