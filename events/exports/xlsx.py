@@ -91,6 +91,7 @@ def write_about(
     workbook, styles, *, title: str, about: ReportAbout | None, count: tuple[str, int], sheets: Iterable[str]
 ) -> None:
     """The About sheet: the report, when it was made, how many rows, which statuses and filters."""
+    known = about is not None  # None: a selection (the admin's action), not a filtered export
     about = about or ReportAbout()
     sheet = workbook.add_worksheet("About")
     sheet.set_column(0, 0, 22)
@@ -99,12 +100,12 @@ def write_about(
         ("Report", title),
         ("Generated (UTC)", timezone.now().astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")),
         count,
-        ("Statuses included", ", ".join(about.statuses) or "as selected"),
+        ("Statuses included", (", ".join(about.statuses) or "none") if known else "as selected"),
     ]
     if about.filters:
         lines += [(f"Filter: {name}", value) for name, value in about.filters]
     else:
-        lines.append(("Filters", "none"))
+        lines.append(("Filters", "none" if known else "the events selected"))
     lines.append(("Sheets", ", ".join(sheets)))
     for row, (label, value) in enumerate(lines):
         sheet.write_string(row, 0, label, styles["bold"])
