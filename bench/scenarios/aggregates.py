@@ -51,7 +51,5 @@ def aggregates_dashboard(bench: Bench) -> list[Result]:
                 fill=1,
                 year=2020,
             ),
-            get(
-                f"places of {country.country_code} × year (the map)", by="place", country=country.country_code
-            ),
+            get(f"places of {country.country_code} (the map)", by="place", country=country.country_code),
         ]
