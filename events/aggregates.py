@@ -59,6 +59,7 @@ IMPLIED = {
 GEOGRAPHIC = ("place", "admin2", "admin1", "country")  # finest first: whose coordinates a row has
 
 PERIODS = ("day", "week", "isoweek", "month", "year")
+AGGREGATE_PARAMETERS = ("by", "period", "fill")  # besides the event filters
 PERIOD_HELP = {
     "day": "the day",
     "week": "ACLED's week, Saturday to Friday (the date is the Saturday)",

@@ -420,7 +420,7 @@ def test_the_csv_export_has_the_json_rows_with_text_cells_escaped(world):
 def test_the_xlsx_export_has_typed_cells_and_an_about_sheet(world, viewer):
     query = "by=admin1&period=month&fill=1&country=SYR&status=published,draft"
     payload = get(query, viewer)
-    response = client_for(viewer).get(f"/api/v1/exports/aggregate.xlsx?{query}")
+    response = client_for(viewer).get(f"/api/v1/exports/aggregate.xlsx?{query}&escape=0")
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == ["Aggregates", "About"]
@@ -434,6 +434,7 @@ def test_the_xlsx_export_has_typed_cells_and_an_about_sheet(world, viewer):
     about = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)}
     assert about["Statuses included"] == "draft, published"
     assert about["Filter: country"] == "SYR" and about["Filter: by"] == "admin1"
+    assert "Filter: escape" not in about  # not a filter
     assert about["Rows"] == payload["count"]
     assert "Generated (UTC)" in about
 

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events.aggregates import (
+    AGGREGATE_PARAMETERS,
     ALL_COLUMNS,
     KEYS,
     MAX_PLACES,
@@ -50,7 +51,7 @@ FILL_PARAMETER = OpenApiParameter(
         "rows. Needs `period`."
     ),
 )
-AGGREGATE_PARAMETERS = [BY_PARAMETER, PERIOD_PARAMETER, FILL_PARAMETER]
+AGGREGATE_OPENAPI_PARAMETERS = [BY_PARAMETER, PERIOD_PARAMETER, FILL_PARAMETER]
 
 _JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "date": "string"}
 
@@ -120,7 +121,7 @@ class AggregateSchema(AutoSchema):
         return [FilterBackend]
 
     def get_override_parameters(self):
-        return [*super().get_override_parameters(), *AGGREGATE_PARAMETERS]
+        return [*super().get_override_parameters(), *AGGREGATE_OPENAPI_PARAMETERS]
 
 
 class EventAggregateView(ChronicleAPIMixin, APIView):
@@ -129,7 +130,7 @@ class EventAggregateView(ChronicleAPIMixin, APIView):
     filterset_class = EventFilter  # for the schema; get() filters through events.aggregates
     queryset = Event.objects.none()  # the model, for permissions and the schema
     schema = AggregateSchema()
-    extra_parameters = ("by", "period", "fill")  # besides the event filters
+    extra_parameters = AGGREGATE_PARAMETERS  # besides the event filters
 
     @extend_schema(
         summary="Aggregate events",

@@ -11,8 +11,8 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from events.aggregates import aggregate
-from events.api.aggregates import AGGREGATE_PARAMETERS
+from events.aggregates import AGGREGATE_PARAMETERS, aggregate
+from events.api.aggregates import AGGREGATE_OPENAPI_PARAMETERS
 from events.api.filters import EventFilter
 from events.exports.aggregates import (
     AGGREGATE_CSV_TYPE,
@@ -29,7 +29,7 @@ _TYPES = {"csv": AGGREGATE_CSV_TYPE, "xlsx": AGGREGATE_XLSX_TYPE}
 
 class AggregateExportSchema(ExportSchema):
     def get_override_parameters(self):
-        parameters = [*AGGREGATE_PARAMETERS]
+        parameters = [*AGGREGATE_OPENAPI_PARAMETERS]
         if self.view.fmt == "csv":
             parameters.append(ESCAPE_PARAMETER)
         return parameters
@@ -48,7 +48,7 @@ class AggregateExportView(APIView):
     filterset_class = EventFilter  # for the schema
     queryset = Event.objects.none()  # for the schema (the filters' model)
     schema = AggregateExportSchema()
-    extra_parameters = ("by", "period", "fill", "escape")
+    extra_parameters = (*AGGREGATE_PARAMETERS, "escape")
 
     def get(self, request, *args, **kwargs):
         escape = _escape_parameter(request) if self.fmt == "csv" else True

@@ -294,11 +294,15 @@ def export_queryset(
 def export_about(*, user=None, params: Mapping | None = None, include_unpublished: bool = False):
     """What a report's About sheet says of an export: its filters and the statuses it includes
     (what `user` may see, or all with `include_unpublished`, narrowed by the `status` filter)."""
-    from events.aggregates import statuses_included
+    from events.aggregates import AGGREGATE_PARAMETERS, statuses_included
+    from events.api.filters import EventFilter
     from events.exports.xlsx import ReportAbout
 
     query = as_query_dict(params)
-    filters = tuple((name, ", ".join(query.getlist(name))) for name in query if any(query.getlist(name)))
+    named = {*EventFilter.base_filters, *AGGREGATE_PARAMETERS}  # not escape, format, …
+    filters = tuple(
+        (name, ", ".join(query.getlist(name))) for name in query if name in named and any(query.getlist(name))
+    )
     statuses = statuses_included(
         user=user, params=query, published_by_default=False, include_unpublished=include_unpublished
     )
