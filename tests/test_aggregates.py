@@ -42,7 +42,7 @@ def _place(name, kind, parent=None, **extra) -> Place:
 @pytest.fixture
 def world():
     """Places at every depth (an admin2 straight under its country, a town with no admin1, a place
-    in no country), 120 events from mid-December 2014 to February 2016 in every status, actors
+    in no country, an admin1 in no country), 120 events from mid-December 2014 to February 2016 in every status, actors
     in two roles of one event, a source cited twice."""
     syria = _place("Syria", PlaceKind.COUNTRY, country_code="SYR", latitude=35.0, longitude=38.5)
     iraq = _place("Iraq", PlaceKind.COUNTRY, country_code="IRQ", latitude=33.0, longitude=44.0)
@@ -55,6 +55,7 @@ def world():
         _place("Sinjar", PlaceKind.LOCALITY, _place("Sinjar district", PlaceKind.ADMIN2, iraq)),
         _place("Karkh", PlaceKind.ADMIN2, _place("Baghdad", PlaceKind.ADMIN1, iraq)),
         _place("Open sea", PlaceKind.LOCALITY, latitude=34.0, longitude=34.0),
+        _place("Camp", PlaceKind.LOCALITY, _place("Free province", PlaceKind.ADMIN1)),  # no country
         saman,
     ]
     actors = [ActorFactory(name=f"Group {n}", kind=1 + n % 8) for n in range(5)]
