@@ -510,3 +510,10 @@ def test_the_schema_declares_the_aggregate_and_its_parameters(db):
             "application/json"
         ]["schema"]["properties"]
     )
+
+
+def test_an_unknown_parameter_is_refused_naming_it(world):
+    for url in (URL, "/api/v1/exports/aggregate.csv", "/api/v1/exports/aggregate.xlsx"):
+        response = client_for().get(f"{url}?by=country&periods=week")
+        assert response.status_code == 400, url
+        assert response.json()["errors"][0]["parameter"] == "periods"

@@ -7,7 +7,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from events.aggregates import (
-    AGGREGATE_PARAMETERS,
     ALL_COLUMNS,
     KEYS,
     MAX_PLACES,
@@ -18,7 +17,6 @@ from events.aggregates import (
     aggregate,
 )
 from events.api.filters import EventFilter, FilterBackend
-from events.api.schema import AutoSchema
 from events.api.views import ChronicleAPIMixin
 from events.models import Event
 from events.vocab import Status
@@ -114,23 +112,15 @@ def aggregate_payload(result: AggregateResult) -> dict:
     }
 
 
-class AggregateSchema(AutoSchema):
-    """The event list's filters (this is no list view) and the aggregate's own parameters."""
-
-    def get_filter_backends(self):
-        return [FilterBackend]
-
-    def get_override_parameters(self):
-        return [*super().get_override_parameters(), *AGGREGATE_OPENAPI_PARAMETERS]
-
-
 class EventAggregateView(ChronicleAPIMixin, APIView):
     """Events and fatalities grouped by country, admin1, admin2, place, type, actor or source, per period."""
 
-    filterset_class = EventFilter  # for the schema; get() filters through events.aggregates
+    # The event list's filters (this is no list view) and by, period, fill; no pages.
+    filter_backends = [FilterBackend]
+    filterset_class = EventFilter  # get() filters through events.aggregates
+    filter_parameters = True
+    query_parameters = AGGREGATE_OPENAPI_PARAMETERS
     queryset = Event.objects.none()  # the model, for permissions and the schema
-    schema = AggregateSchema()
-    extra_parameters = AGGREGATE_PARAMETERS  # besides the event filters
 
     @extend_schema(
         summary="Aggregate events",

@@ -11,9 +11,10 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
-from events.aggregates import AGGREGATE_PARAMETERS, aggregate
+from events.aggregates import aggregate
 from events.api.aggregates import AGGREGATE_OPENAPI_PARAMETERS
-from events.api.filters import EventFilter
+from events.api.filters import EventFilter, FilterBackend
+from events.api.parameters import QueryParametersMixin
 from events.exports.aggregates import (
     AGGREGATE_CSV_TYPE,
     AGGREGATE_XLSX_TYPE,
@@ -28,30 +29,29 @@ _TYPES = {"csv": AGGREGATE_CSV_TYPE, "xlsx": AGGREGATE_XLSX_TYPE}
 
 
 class AggregateExportSchema(ExportSchema):
-    def get_override_parameters(self):
-        parameters = [*AGGREGATE_OPENAPI_PARAMETERS]
-        if self.view.fmt == "csv":
-            parameters.append(ESCAPE_PARAMETER)
-        return parameters
-
     def get_response_serializers(self):
         media_type = _TYPES[self.view.fmt].split(";", 1)[0]
         description = f"The aggregate rows as a .{self.view.fmt} file (an attachment)."
         return {(200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description=description)}
 
 
-class AggregateExportView(APIView):
+class AggregateExportView(QueryParametersMixin, APIView):
     """GET /api/v1/events/aggregate/'s rows, with the same parameters, as CSV or XLSX."""
 
     permission_classes = [AllowAny]
     fmt = "csv"
-    filterset_class = EventFilter  # for the schema
+    # The event list's filters, by, period, fill and `escape` (as the event exports: the XLSX
+    # file's cells are typed and need none); the format is the URL's.
+    filter_backends = [FilterBackend]
+    filterset_class = EventFilter
+    filter_parameters = True
+    format_parameter = False
+    query_parameters = [*AGGREGATE_OPENAPI_PARAMETERS, ESCAPE_PARAMETER]
     queryset = Event.objects.none()  # for the schema (the filters' model)
     schema = AggregateExportSchema()
-    extra_parameters = (*AGGREGATE_PARAMETERS, "escape")
 
     def get(self, request, *args, **kwargs):
-        escape = _escape_parameter(request) if self.fmt == "csv" else True
+        escape = _escape_parameter(request)
         result = aggregate(user=request.user, params=request.query_params)
         filename = f"chronicle-aggregate-{timezone.now():%Y%m%d-%H%M}.{self.fmt}"
         if self.fmt == "xlsx":
