@@ -42,8 +42,8 @@ def _place(name, kind, parent=None, **extra) -> Place:
 @pytest.fixture
 def world():
     """Places at every depth (an admin2 straight under its country, a town with no admin1, a place
-    in no country, an admin1 in no country), 120 events from mid-December 2014 to February 2016 in every status, actors
-    in two roles of one event, a source cited twice."""
+    in no country, an admin1 in no country), 120 events from mid-December 2014 to February 2016 in
+    every status, actors in two roles of one event, a source cited twice."""
     syria = _place("Syria", PlaceKind.COUNTRY, country_code="SYR", latitude=35.0, longitude=38.5)
     iraq = _place("Iraq", PlaceKind.COUNTRY, country_code="IRQ", latitude=33.0, longitude=44.0)
     aleppo = _place("Aleppo", PlaceKind.ADMIN1, syria, latitude=36.2, longitude=37.2)
