@@ -63,6 +63,7 @@ LOCAL_APPS = [
     "places",
     "actors",
     "events",
+    "explorer",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 

@@ -29,6 +29,7 @@ urlpatterns = [
     # clients). Both are CSRF-exempt: credentials come in the body, not a cookie.
     path("oauth/token", TokenView.as_view(), name="oauth-token"),
     path("oauth/revoke_token", RevokeTokenView.as_view(), name="oauth-revoke-token"),
+    path("", include("explorer.urls")),  # the public explorer and event pages
 ]
 
 # JSON 404s under /api/ (DEBUG off); Django's own page elsewhere.
