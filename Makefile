@@ -70,6 +70,11 @@ bench: setup
 	esac
 	BENCH_EVENTS=$(BENCH_EVENTS) $(PY) bench/run.py
 
+# Re-vendor the explorer's JavaScript (docs/explorer.md): needs npm; `make run` and CI do not.
+.PHONY: vendor-js
+vendor-js:
+	bash ops/vendor_js.sh
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
 

@@ -142,7 +142,8 @@
       element.dataset.points = String(points.length);
       element.dataset.level = level;
       status.textContent = points.length
-        ? points.length + (level === "place" ? " places" : " first-level divisions (too many places to map one by one)") +
+        ? points.length + (level === "place" ? (points.length === 1 ? " place" : " places")
+          : " first-level divisions (too many places to map one by one)") +
           "; circles sized by fatalities, coloured by the most frequent event type."
         : "No events with coordinates match these filters.";
     }).catch(function (error) {
