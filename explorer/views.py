@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from events.aggregates import AggregateSpec, aggregate
+from events.aggregates import MAX_PLACES, AggregateSpec, aggregate
 from events.api.exceptions import ParameterError
 from events.api.filters import EventFilter
 from events.models import Event, Tombstone
@@ -71,7 +71,9 @@ def _events_for(request: HttpRequest, params: dict[str, str]):
 
 def _bad_filters(request: HttpRequest, context: dict, errors) -> HttpResponse:
     """The page with the form and what is wrong with which filter (400), and nothing else."""
-    context["errors"] = {name: " ".join(str(message) for message in messages) for name, messages in errors.items()}
+    context["errors"] = {
+        name: " ".join(str(message) for message in messages) for name, messages in errors.items()
+    }
     return render(request, "explorer/explore.html", context, status=400)
 
 
@@ -117,7 +119,12 @@ def explore(request: HttpRequest) -> HttpResponse:
         first=first,
         last=last,
         period=period,
-        table=sorted(counts, key=lambda row: (-row["events"], row["country"] or "", row["admin1"]))[:TABLE_ROWS],
+        # Fewer events than an answer's places: one point per place is sure to fit; beyond, the
+        # map starts from admin1 points (explorer.js still tries places if asked for them).
+        map_level="place" if total_events <= MAX_PLACES else "admin1",
+        table=sorted(counts, key=lambda row: (-row["events"], row["country"] or "", row["admin1"]))[
+            :TABLE_ROWS
+        ],
         table_rows=len(counts),
         events=events,
     )

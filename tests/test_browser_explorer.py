@@ -14,7 +14,9 @@ from tests.test_browser import CHROMIUM_ARGS, chromium  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 SEED = Path(__file__).resolve().parent.parent / "fixtures" / "seed.json"
-ARTIFACTS = Path(os.environ.get("CHRONICLE_ARTIFACTS", Path(__file__).resolve().parent.parent / ".ci" / "artifacts"))
+ARTIFACTS = Path(
+    os.environ.get("CHRONICLE_ARTIFACTS", Path(__file__).resolve().parent.parent / ".ci" / "artifacts")
+)
 
 # Pixels of a canvas in a colour near one event type's (the circles are drawn 85 % opaque).
 COUNT_PIXELS = """([selector, rgb]) => {
@@ -22,7 +24,8 @@ COUNT_PIXELS = """([selector, rgb]) => {
   for (const canvas of document.querySelectorAll(selector)) {
     const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
     for (let i = 0; i < data.length; i += 4) {
-      if (Math.abs(data[i] - rgb[0]) < 30 && Math.abs(data[i + 1] - rgb[1]) < 30 && Math.abs(data[i + 2] - rgb[2]) < 30) count++;
+      const near = [0, 1, 2].every((k) => Math.abs(data[i + k] - rgb[k]) < 30);
+      if (near) count++;
     }
   }
   return count;
@@ -75,7 +78,9 @@ def test_the_explorer_draws_map_and_timeline_and_a_filter_redraws_them(live_serv
             expect(page.locator("#timeline")).to_have_attribute("data-periods", re.compile(r"^[1-9]"))
             assert page.locator("#map").get_attribute("data-points") == "10"  # the seed's published places
             assert page.evaluate(COUNT_PIXELS, [MAP_CANVASES, BATTLES]) > 20
-            labels = page.evaluate("Chart.getChart(document.getElementById('timeline')).data.datasets.map(d => d.label)")
+            labels = page.evaluate(
+                "Chart.getChart(document.getElementById('timeline')).data.datasets.map(d => d.label)"
+            )
             assert "Battles" in labels and "Explosions/Remote violence" in labels and "Fatalities" in labels
             assert page.evaluate(COUNT_PIXELS, ["#timeline", BATTLES]) > 20
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -91,7 +96,9 @@ def test_the_explorer_draws_map_and_timeline_and_a_filter_redraws_them(live_serv
             assert page.locator("#map").get_attribute("data-points") == "1"  # Homs
             assert page.evaluate(COUNT_PIXELS, [MAP_CANVASES, EXPLOSIONS]) > 20
             assert page.evaluate(COUNT_PIXELS, [MAP_CANVASES, BATTLES]) == 0
-            labels = page.evaluate("Chart.getChart(document.getElementById('timeline')).data.datasets.map(d => d.label)")
+            labels = page.evaluate(
+                "Chart.getChart(document.getElementById('timeline')).data.datasets.map(d => d.label)"
+            )
             assert labels == ["Explosions/Remote violence", "Fatalities"]
             downloads = page.locator("a.download")
             assert downloads.count() == 4

@@ -47,7 +47,9 @@ def world(db):
 
 
 def links(html: str, css_class: str) -> list[str]:
-    return [m.group(1).replace("&amp;", "&") for m in re.finditer(rf'class="{css_class}" href="([^"]*)"', html)]
+    return [
+        m.group(1).replace("&amp;", "&") for m in re.finditer(rf'class="{css_class}" href="([^"]*)"', html)
+    ]
 
 
 def test_the_explorer_shows_published_counts_and_events_only(client, world, django_assert_max_num_queries):
@@ -81,7 +83,12 @@ def test_filters_narrow_the_page_and_travel_into_every_download_link(client, wor
     downloads = links(html, "download")
     assert sorted(urlsplit(url).path for url in downloads) == sorted(
         reverse(name)
-        for name in ("export-events-csv", "export-events-acled", "export-events-xlsx", "export-events-geojson")
+        for name in (
+            "export-events-csv",
+            "export-events-acled",
+            "export-events-xlsx",
+            "export-events-geojson",
+        )
     )
     for url in downloads:  # only the filters the exports accept, none empty, nothing foreign
         assert parse_qs(urlsplit(url).query) == {"country": ["TUR"], "fatalities_min": ["1"]}
@@ -184,3 +191,10 @@ def test_a_deleted_event_shows_its_tombstone(client, db):
     response = client.get("/events/SYR77/")
     assert response.status_code == 410
     assert "SYR77 has been deleted" in response.content.decode()
+
+
+def test_the_map_starts_from_places_unless_more_events_than_an_answer_has_places(client, world, monkeypatch):
+    assert 'data-level="place"' in client.get(EXPLORE).content.decode()
+    monkeypatch.setattr("explorer.views.MAX_PLACES", 2)  # 3 events might be 3 places
+    assert 'data-level="admin1"' in client.get(EXPLORE).content.decode()
+    assert 'data-level="place"' in client.get(EXPLORE, {"country": "TUR"}).content.decode()

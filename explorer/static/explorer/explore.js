@@ -132,7 +132,7 @@
       });
     }
 
-    Promise.all([load("place"), base.outlines]).then(function (results) {
+    Promise.all([load(element.dataset.level || "place"), base.outlines]).then(function (results) {
       points = locations(results[0], level);
       if (points.length) {
         map.fitBounds(L.latLngBounds(points.map(function (p) { return [p.lat, p.lng]; })).pad(0.2), { maxZoom: 7 });
@@ -143,7 +143,7 @@
       element.dataset.level = level;
       status.textContent = points.length
         ? points.length + (level === "place" ? (points.length === 1 ? " place" : " places")
-          : " first-level divisions (too many places to map one by one)") +
+          : " first-level divisions (too many events to map place by place: filter further)") +
           "; circles sized by fatalities, coloured by the most frequent event type."
         : "No events with coordinates match these filters.";
     }).catch(function (error) {
