@@ -33,6 +33,11 @@ COUNT_PIXELS = """([selector, rgb]) => {
 BATTLES = (192, 57, 43)  # explorer.views.EVENT_TYPE_COLOURS
 EXPLOSIONS = (230, 126, 34)
 MAP_CANVASES = "#map canvas"
+# The pages are served under the strictest policy the site may set: any inline script or style,
+# eval or foreign load would be refused and reported on the console (and fail the test).
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'"
+)
 
 
 @pytest.fixture
@@ -55,15 +60,28 @@ def _browser_page(playwright, chromium, live_server):  # noqa: F811
 
     def guard(route):
         host = urlsplit(route.request.url).hostname
-        if host == "127.0.0.1":
-            route.continue_()
-        else:
+        if host != "127.0.0.1":
             foreign.append(route.request.url)
             route.abort()
+        elif route.request.resource_type == "document":
+            response = route.fetch()
+            route.fulfill(
+                response=response, headers={**response.headers, "content-security-policy": STRICT_CSP}
+            )
+        else:
+            route.continue_()
 
     page.route("**/*", guard)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and "Content Security Policy" in message.text
+            and errors.append(message.text)
+        ),
+    )
     return browser, page, foreign, errors
 
 
