@@ -240,6 +240,16 @@ class Event(models.Model):
         editable=False,
         help_text="Digest of the file row last imported into this event; an identical row is skipped.",
     )
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_events",
+        editable=False,
+        db_index=False,  # event_merged_into_idx: partial, since nearly every event has none
+        help_text="The event this duplicate was merged into (events/merges.py).",
+    )
 
     history = HistoricalRecords(excluded_fields=["period_start", "period_end"])
     objects = EventQuerySet.as_manager()
@@ -324,6 +334,9 @@ class Event(models.Model):
             ),
             models.Index(fields=["interaction"], name="event_interaction_idx"),
             models.Index(fields=["fatalities"], name="event_fatalities_idx"),
+            models.Index(
+                fields=["merged_into"], condition=Q(merged_into__isnull=False), name="event_merged_into_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -475,6 +488,9 @@ class Tombstone(models.Model):
     removed_at = models.DateTimeField()
     reason = models.CharField(max_length=20, choices=RetractionReason.choices)
     deleted = models.BooleanField(default=False, help_text="Deleted rather than retracted.")
+    merged_into = models.CharField(
+        max_length=30, blank=True, help_text="The event_id of the event this one was merged into."
+    )
 
     class Meta:
         ordering = ["removed_at", "id"]
@@ -482,6 +498,36 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id} removed {self.removed_at:%Y-%m-%d}"
+
+
+class DuplicateDecision(models.Model):
+    """A curator's "these two events are not duplicates", for one unordered pair.
+
+    It holds while both events keep the date, place and type they had when it was taken
+    (`*_key`, see events.duplicates.decision_key); a change to either drops it.
+    """
+
+    # Indexed by duplicate_decision_unique_pair, which leads with it.
+    event_a = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+", db_index=False)
+    event_b = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+", db_index=False)
+    a_key = models.CharField(max_length=100)
+    b_key = models.CharField(max_length=100)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "not-a-duplicate decision"
+        constraints = [
+            # The pair is stored lower id first, so (a, b) and (b, a) are one row.
+            models.CheckConstraint(condition=Q(event_a__lt=F("event_b")), name="duplicate_decision_ordered"),
+            models.UniqueConstraint(fields=["event_a", "event_b"], name="duplicate_decision_unique_pair"),
+        ]
+        indexes = [models.Index(fields=["event_b"], name="duplicate_decision_b_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.event_a_id} ≠ {self.event_b_id}"
 
 
 def exports_storage():

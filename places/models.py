@@ -61,6 +61,7 @@ class Place(models.Model):
         help_text="Default for events coded here; each event keeps its own.",
     )
     geonames_id = models.PositiveIntegerField(null=True, blank=True)
+    aliases = models.TextField(blank=True, help_text="Other names, one per line (merged places' names).")
     # Derived on save: "/<root id>/…/<own id>/" and the names of the admin levels above.
     path = models.CharField(max_length=255, editable=False, default="", db_index=False)
     depth = models.PositiveSmallIntegerField(editable=False, default=0)
@@ -162,6 +163,10 @@ class Place(models.Model):
                 child.path = f"{child.parent.path}{child.pk}/"
             Place.objects.bulk_update(children, ["path", "depth", "country_code", *LABEL_FIELDS])
             level = children
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
     @property
     def hierarchy(self) -> list[str]:
