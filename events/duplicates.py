@@ -1,0 +1,397 @@
+"""Likely duplicate events: scored pairs, computed when asked, and "not a duplicate" decisions.
+
+Two events are compared when their periods overlap (the days each may have happened on, by its
+time precision: Event.period_start..period_end). Points, declared once here:
+
+    same event type                                30
+    overlapping periods                            25
+    same place, or one place under the other       20
+      else places within a 10 km box               10
+    each shared actor                              15
+    equal fatalities                               10
+
+A pair scoring DUPLICATE_THRESHOLD or more is a candidate. Nothing is stored: the save path,
+the API's /duplicates/ endpoint, the admin queue and imports run one SQL statement over indexed
+columns (the other event's date window reads event_status_date_id_idx).
+
+Overlapping periods and nearby places (the same place, one under the other, or the 10 km box)
+are the search window, not only reasons: the same type, place and actor a year apart is a
+pattern, and the same type on the same day with no fatalities on another continent would score
+65 without a word about the place. Events lasting more than a month (an end_date) are compared
+with those dated within a month of them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+
+from events.models import DuplicateDecision, Event
+from events.sql import ARRAY_SEPARATOR
+from events.vocab import Status
+
+SCORE_TYPE = 30
+SCORE_PERIOD = 25
+SCORE_PLACE = 20
+SCORE_NEAR = 10
+SCORE_ACTOR = 15
+SCORE_FATALITIES = 10
+DUPLICATE_THRESHOLD = 60
+NEAR_KM = 10
+WINDOW_DAYS = 31  # a month-precision period is at most 31 days long
+_KM_PER_DEGREE = 111.32
+_COMPARED_STATUSES = (Status.DRAFT, Status.REVIEWED, Status.PUBLISHED)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Another event that may describe the same incident, with its score and the reasons."""
+
+    pk: int
+    event_id: str
+    event_date: dt.date
+    event_type: str
+    sub_event_type: str
+    status: str
+    fatalities: int
+    place_name: str
+    score: int
+    reasons: tuple[str, ...]
+    key: str  # its decision_key when compared
+
+    def describe(self) -> str:
+        return f"{self.event_id} (score {self.score}: {', '.join(self.reasons)})"
+
+
+def decision_key(*, event_date, time_precision, end_date, place_id, event_type) -> str:
+    """What a "not a duplicate" decision depends on: the event's date, place and type."""
+    return f"{event_date}|{time_precision}|{end_date or ''}|{place_id}|{event_type}"
+
+
+def event_decision_key(event: Event) -> str:
+    return decision_key(
+        event_date=event.event_date,
+        time_precision=event.time_precision,
+        end_date=event.end_date,
+        place_id=event.place_id,
+        event_type=event.event_type,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The pairs query
+
+
+def _date_shift(column: str, days: int) -> str:
+    if connection.vendor == "postgresql":
+        return f"({column} + {days})"
+    return f"date({column}, '{days:+d} days')"
+
+
+def _name_list(expression: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"string_agg({expression}, E'\\x1f')"
+    return f"group_concat({expression}, char(31))"
+
+
+def _place_join() -> str:
+    # A lookup per compared event: left to itself PostgreSQL hashes the whole places table.
+    if connection.vendor == "postgresql":
+        return (
+            "CROSS JOIN LATERAL (SELECT name, path, latitude, longitude FROM places_place "
+            "WHERE id = b.place_id LIMIT 1) bp"
+        )
+    return "JOIN places_place bp ON bp.id = b.place_id"
+
+
+def _pairs_sql(a_where: str) -> str:
+    """Pairs (a, b): a among the events `a_where` selects (alias e), b any other non-retracted event whose
+    period overlaps a's, scoring at least the threshold. Flags, not the score, come back."""
+    statuses = ", ".join(f"'{status}'" for status in _COMPARED_STATUSES)
+    near_degrees = NEAR_KM / _KM_PER_DEGREE
+    score = (
+        f"{SCORE_PERIOD} + {SCORE_TYPE} * same_type + {SCORE_ACTOR} * shared + "
+        f"{SCORE_FATALITIES} * same_fatalities + CASE place_match WHEN '' THEN 0 "
+        f"WHEN 'near' THEN {SCORE_NEAR} ELSE {SCORE_PLACE} END"
+    )
+    materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
+    return f"""
+WITH a AS {materialized} (
+    SELECT e.id, e.event_type, e.place_id, e.period_start, e.period_end, e.fatalities,
+           p.path AS place_path, p.latitude, p.longitude
+      FROM events_event e JOIN places_place p ON p.id = e.place_id
+     WHERE {a_where}
+)
+SELECT pairs.*, (
+    SELECT {_name_list("act.name")} FROM events_eventactor eb
+    JOIN actors_actor act ON act.id = eb.actor_id
+    WHERE eb.event_id = pairs.b_id
+      AND eb.actor_id IN (SELECT ea.actor_id FROM events_eventactor ea WHERE ea.event_id = pairs.a_id)
+) AS shared_names
+FROM (
+    SELECT a.id AS a_id, b.id AS b_id, b.event_id, b.event_date, b.time_precision, b.end_date,
+           b.place_id, b.event_type, b.sub_event_type, b.status, b.fatalities, bp.name AS place_name,
+           CASE WHEN b.event_type = a.event_type THEN 1 ELSE 0 END AS same_type,
+           CASE WHEN b.place_id = a.place_id THEN 'same'
+                WHEN a.place_path LIKE bp.path || '%%' THEN 'above'
+                WHEN bp.path LIKE a.place_path || '%%' THEN 'below'
+                WHEN a.latitude IS NOT NULL AND bp.latitude IS NOT NULL
+                     AND a.longitude IS NOT NULL AND bp.longitude IS NOT NULL
+                     AND ABS(bp.latitude - a.latitude) <= {near_degrees!r}
+                     AND ABS(bp.longitude - a.longitude) * COS(RADIANS(a.latitude)) <= {near_degrees!r}
+                THEN 'near' ELSE '' END AS place_match,
+           (SELECT COUNT(DISTINCT eb.actor_id) FROM events_eventactor eb
+             WHERE eb.event_id = b.id
+               AND eb.actor_id IN (SELECT ea.actor_id FROM events_eventactor ea WHERE ea.event_id = a.id)
+           ) AS shared,
+           CASE WHEN b.fatalities = a.fatalities THEN 1 ELSE 0 END AS same_fatalities
+      FROM a
+      JOIN events_event b
+        ON b.status IN ({statuses})
+       AND b.event_date BETWEEN {_date_shift("a.period_start", -WINDOW_DAYS)}
+                            AND {_date_shift("a.period_end", WINDOW_DAYS)}
+       AND b.period_start <= a.period_end AND b.period_end >= a.period_start
+       AND b.id <> a.id
+      {_place_join()}
+) pairs
+WHERE place_match <> '' AND {score} >= {DUPLICATE_THRESHOLD}
+"""
+
+
+_PLACE_REASONS = {
+    "same": ("same place", SCORE_PLACE),
+    "above": ("same place or one containing it", SCORE_PLACE),
+    "below": ("same place or one within it", SCORE_PLACE),
+    "near": (f"within {NEAR_KM} km", SCORE_NEAR),
+}
+
+
+def _candidate(row: dict) -> Candidate:
+    """Score a row of the pairs query and say why."""
+    score, reasons = SCORE_PERIOD, []
+    if row["same_type"]:
+        score += SCORE_TYPE
+        reasons.append("same event type")
+    reasons.append("overlapping dates")
+    if row["place_match"]:
+        reason, points = _PLACE_REASONS[row["place_match"]]
+        score += points
+        reasons.append(reason)
+    names = sorted(set((row["shared_names"] or "").split(ARRAY_SEPARATOR)) - {""})
+    score += SCORE_ACTOR * row["shared"]
+    reasons += [f"shared actor {name}" for name in names]
+    if row["same_fatalities"]:
+        score += SCORE_FATALITIES
+        reasons.append(f"same fatalities ({row['fatalities']})")
+    event_date = row["event_date"]
+    if isinstance(event_date, str):  # SQLite
+        event_date = dt.date.fromisoformat(event_date)
+    return Candidate(
+        pk=row["b_id"],
+        event_id=row["event_id"],
+        event_date=event_date,
+        event_type=row["event_type"],
+        sub_event_type=row["sub_event_type"],
+        status=row["status"],
+        fatalities=row["fatalities"],
+        place_name=row["place_name"],
+        score=score,
+        reasons=tuple(reasons),
+        key=decision_key(
+            event_date=event_date,
+            time_precision=row["time_precision"],
+            end_date=row["end_date"],
+            place_id=row["place_id"],
+            event_type=row["event_type"],
+        ),
+    )
+
+
+def _run(a_where: str, params: list) -> list[tuple[int, Candidate]]:
+    with connection.cursor() as cursor:
+        cursor.execute(_pairs_sql(a_where), params)
+        names = [column.name for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    pairs = [(row["a_id"], _candidate(row)) for row in rows]
+    return sorted(pairs, key=lambda pair: (pair[0], -pair[1].score, pair[1].event_date, pair[1].pk))
+
+
+def duplicate_candidates(*, event: Event) -> list[Candidate]:
+    """Other events that may be this one, best first (one SQL statement)."""
+    if event.pk is None:
+        return []
+    return [candidate for _, candidate in _run("e.id = %s", [event.pk])]
+
+
+def duplicate_candidates_of(*, event_pks: Iterable[int]) -> dict[int, list[Candidate]]:
+    """Candidates for each of many events (an import batch, a queue page), one SQL statement."""
+    pks = sorted(set(event_pks))
+    found: dict[int, list[Candidate]] = {}
+    if not pks:
+        return found
+    if connection.vendor == "postgresql":
+        where, params = "e.id = ANY(string_to_array(%s, ',')::bigint[])", [",".join(map(str, pks))]
+    else:
+        where, params = f"e.id IN ({', '.join(['%s'] * len(pks))})", pks
+    for a_pk, candidate in _run(where, params):
+        found.setdefault(a_pk, []).append(candidate)
+    return found
+
+
+def duplicate_candidates_of_batch(*, batch_id: int) -> dict[int, list[Candidate]]:
+    """Candidates for the events an import batch wrote (one set-based statement)."""
+    found: dict[int, list[Candidate]] = {}
+    for a_pk, candidate in _run("e.import_batch_id = %s", [batch_id]):
+        found.setdefault(a_pk, []).append(candidate)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Decisions and the review gate
+
+
+def _ordered(pk_1: int, pk_2: int) -> tuple[int, int]:
+    return (pk_1, pk_2) if pk_1 < pk_2 else (pk_2, pk_1)
+
+
+def _standing_decisions(event: Event, candidates: list[Candidate]) -> set[int]:
+    """The candidates a standing "not a duplicate" decision covers; decisions taken before either
+    event's date, place or type changed are dropped here."""
+    if not candidates:
+        return set()
+    by_pk = {candidate.pk: candidate for candidate in candidates}
+    own_key = event_decision_key(event)
+    decisions = DuplicateDecision.objects.filter(event_a=event, event_b__in=list(by_pk)) | (
+        DuplicateDecision.objects.filter(event_b=event, event_a__in=list(by_pk))
+    )
+    standing, stale = set(), []
+    for decision in decisions:
+        other = decision.event_b_id if decision.event_a_id == event.pk else decision.event_a_id
+        keys = (own_key, by_pk[other].key) if decision.event_a_id == event.pk else (by_pk[other].key, own_key)
+        if (decision.a_key, decision.b_key) == keys:
+            standing.add(other)
+        else:
+            stale.append(decision.pk)
+    if stale:
+        DuplicateDecision.objects.filter(pk__in=stale).delete()
+    return standing
+
+
+def undecided_candidates(*, event: Event) -> list[Candidate]:
+    """Candidates nobody has confirmed are not duplicates of this event."""
+    candidates = duplicate_candidates(event=event)
+    standing = _standing_decisions(event, candidates)
+    return [candidate for candidate in candidates if candidate.pk not in standing]
+
+
+def duplicate_decide(*, event: Event, other: Event, by) -> DuplicateDecision:
+    """Record that two events are not duplicates (replacing an earlier decision on the pair)."""
+    if event.pk == other.pk:
+        raise ValidationError("An event cannot be compared with itself.")
+    first, second = (event, other) if event.pk < other.pk else (other, event)
+    decision, _ = DuplicateDecision.objects.update_or_create(
+        event_a=first,
+        event_b=second,
+        defaults={
+            "a_key": event_decision_key(first),
+            "b_key": event_decision_key(second),
+            "decided_by": by,
+        },
+    )
+    return decision
+
+
+class PossibleDuplicates(ValidationError):
+    """Marking reviewed or publishing waits until the candidates are merged or declared distinct."""
+
+    def __init__(self, event: Event, candidates: list[Candidate]) -> None:
+        self.candidates = candidates
+        listed = "; ".join(candidate.describe() for candidate in candidates)
+        super().__init__(
+            f"{event.event_id} may duplicate {listed}. Merge them, or confirm that "
+            f"{'it is' if len(candidates) == 1 else 'they are'} not a duplicate "
+            "(confirm_not_duplicate), before marking it reviewed or publishing it.",
+            code="possible_duplicates",
+        )
+
+
+def duplicates_check(*, event: Event, by, confirm_not_duplicate: bool = False) -> None:
+    """The review gate: refuse while undecided candidates remain, unless the caller confirms
+    they are not duplicates, which is recorded per pair (and not asked again).
+
+    Interactive mark-reviewed and publish call this; imports do not (they report candidates).
+    """
+    candidates = undecided_candidates(event=event)
+    if not candidates:
+        return
+    if not confirm_not_duplicate:
+        raise PossibleDuplicates(event, candidates)
+    others = Event.objects.in_bulk([candidate.pk for candidate in candidates])
+    with transaction.atomic():
+        for other in others.values():
+            duplicate_decide(event=event, other=other, by=by)
+
+
+# ---------------------------------------------------------------------------------------------
+# The queue
+
+
+@dataclass(frozen=True)
+class Pair:
+    event: Event
+    other: Event
+    candidate: Candidate
+
+
+QUEUE_RECENT_EVENTS = 500
+
+
+def duplicate_queue(*, recent: int = QUEUE_RECENT_EVENTS) -> list[Pair]:
+    """Undecided candidate pairs among the `recent` most recently changed non-retracted events
+    (and any event they may duplicate), best first, each pair once."""
+    recent_pks = list(
+        Event.objects.exclude(status=Status.RETRACTED)
+        .order_by("-updated_at", "-id")
+        .values_list("pk", flat=True)[:recent]
+    )
+    found = duplicate_candidates_of(event_pks=recent_pks)
+    seen, pairs = set(), []
+    for a_pk, candidates in found.items():
+        for candidate in candidates:
+            pair = _ordered(a_pk, candidate.pk)
+            if pair not in seen:
+                seen.add(pair)
+                pairs.append((a_pk, candidate))
+    events = Event.objects.select_related("place").in_bulk(
+        {pk for a_pk, candidate in pairs for pk in (a_pk, candidate.pk)}
+    )
+    decided = _decided_pairs([(events[a], events[c.pk], c) for a, c in pairs])
+    result = [
+        Pair(event=events[a_pk], other=events[candidate.pk], candidate=candidate)
+        for a_pk, candidate in pairs
+        if _ordered(a_pk, candidate.pk) not in decided
+    ]
+    return sorted(result, key=lambda p: (-p.candidate.score, -p.event.pk, p.other.pk))
+
+
+def _decided_pairs(pairs: list[tuple[Event, Event, Candidate]]) -> set[tuple[int, int]]:
+    """The pairs a standing decision covers (stale ones are left for the gate to drop)."""
+    if not pairs:
+        return set()
+    keys = {}
+    for event, other, _ in pairs:
+        first, second = (event, other) if event.pk < other.pk else (other, event)
+        keys[(first.pk, second.pk)] = (event_decision_key(first), event_decision_key(second))
+    a_pks = {a for a, _ in keys}
+    decided = set()
+    for a, b, a_key, b_key in DuplicateDecision.objects.filter(event_a__in=a_pks).values_list(
+        "event_a", "event_b", "a_key", "b_key"
+    ):
+        if keys.get((a, b)) == (a_key, b_key):
+            decided.add((a, b))
+    return decided
+
