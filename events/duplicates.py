@@ -288,6 +288,13 @@ def undecided_candidates(*, event: Event) -> list[Candidate]:
     return [candidate for candidate in candidates if candidate.pk not in standing]
 
 
+def candidates_with_decisions(*, event: Event) -> list[tuple[Candidate, bool]]:
+    """Every candidate, and whether a standing decision says it is not a duplicate."""
+    candidates = duplicate_candidates(event=event)
+    standing = _standing_decisions(event, candidates)
+    return [(candidate, candidate.pk in standing) for candidate in candidates]
+
+
 def duplicate_decide(*, event: Event, other: Event, by) -> DuplicateDecision:
     """Record that two events are not duplicates (replacing an earlier decision on the pair)."""
     if event.pk == other.pk:

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from events.duplicates import duplicates_check
 from events.models import NO_COUNTRY, Citation, Event, EventActor, EventIdCounter, Tombstone
 from events.vocab import ActorRole, RetractionReason, Status, interaction_for
 
@@ -171,15 +172,17 @@ def _set_status(*, event: Event, status: str, by, **extra: Any) -> Event:
     return event
 
 
-def event_mark_reviewed(*, event: Event, by) -> Event:
-    """A curator's draft is ready for a reviewer."""
+def event_mark_reviewed(*, event: Event, by, confirm_not_duplicate: bool = False) -> Event:
+    """A curator's draft is ready for a reviewer (once its likely duplicates are settled)."""
     if event.status != Status.DRAFT:
         raise ValidationError(f"Only drafts can be marked reviewed; {event.event_id} is {event.status}.")
+    duplicates_check(event=event, by=by, confirm_not_duplicate=confirm_not_duplicate)
     return _set_status(event=event, status=Status.REVIEWED, by=by)
 
 
-def event_publish(*, event: Event, by) -> Event:
-    """Make an event public; only reviewers may, and only with at least one citation."""
+def event_publish(*, event: Event, by, confirm_not_duplicate: bool = False) -> Event:
+    """Make an event public; only reviewers may, only with at least one citation, and once its
+    likely duplicates are merged or confirmed distinct (events.duplicates.duplicates_check)."""
     if by is None or not by.has_perm("events.publish_event"):
         raise PermissionDenied("Only reviewers can publish events.")
     if event.status == Status.PUBLISHED:
@@ -190,6 +193,7 @@ def event_publish(*, event: Event, by) -> Event:
         raise ValidationError(
             f"{event.event_id} has no citation; add the source it relies on before publishing."
         )
+    duplicates_check(event=event, by=by, confirm_not_duplicate=confirm_not_duplicate)
     return _set_status(event=event, status=Status.PUBLISHED, by=by)
 
 

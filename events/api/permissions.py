@@ -55,6 +55,15 @@ class CanPublish(permissions.BasePermission):
         return request.user.is_authenticated and request.user.has_perm("events.publish_event")
 
 
+class CanViewUnpublished(permissions.BasePermission):
+    """Staff reads (Viewer and above): what only people who may see drafts may see."""
+
+    message = "Only staff with a role (Viewer and above) can see this."
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.is_authenticated and request.user.has_perm("events.view_event")
+
+
 class CanRetract(permissions.BasePermission):
     message = "Only reviewers can retract events."
 

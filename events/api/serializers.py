@@ -505,6 +505,28 @@ class RetractSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=RetractionReason.choices, default=RetractionReason.ERROR)
 
 
+class PublishSerializer(serializers.Serializer):
+    confirm_not_duplicate = serializers.BooleanField(
+        default=False,
+        help_text="Confirm the event's likely duplicates (GET …/duplicates/) are distinct events; recorded per pair.",
+    )
+
+
+class DuplicateCandidateSerializer(serializers.Serializer):
+    event_id = serializers.CharField()
+    event_date = serializers.DateField()
+    event_type = serializers.CharField()
+    sub_event_type = serializers.CharField(allow_blank=True)
+    status = serializers.CharField()
+    place = serializers.CharField(source="place_name")
+    fatalities = serializers.IntegerField()
+    score = serializers.IntegerField()
+    reasons = serializers.ListField(child=serializers.CharField())
+    confirmed_not_duplicate = serializers.BooleanField(
+        help_text="A curator has recorded that this pair is not a duplicate (until either event's date, place or type changes)."
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # History and tombstones
 
@@ -523,4 +545,4 @@ class HistoryEntrySerializer(serializers.Serializer):
 class TombstoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tombstone
-        fields = ["event_id", "removed_at", "reason"]
+        fields = ["event_id", "removed_at", "reason", "merged_into"]

@@ -16,17 +16,26 @@ from events.api.exceptions import ParameterError, PreconditionFailed
 from events.api.filters import EventFilter, SourceFilter, TombstoneFilter
 from events.api.pagination import EventPagination, PageNumberPagination
 from events.api.parameters import QueryParametersMixin
-from events.api.permissions import CanPublish, CanRetract, EventPermissions, prime_permission_cache
+from events.api.permissions import (
+    CanPublish,
+    CanRetract,
+    CanViewUnpublished,
+    EventPermissions,
+    prime_permission_cache,
+)
 from events.api.serializers import (
     EVENT_FIELDS,
+    DuplicateCandidateSerializer,
     EventRows,
     EventSerializer,
     EventWriteSerializer,
     HistoryEntrySerializer,
+    PublishSerializer,
     RetractSerializer,
     SourceSerializer,
     TombstoneSerializer,
 )
+from events.duplicates import candidates_with_decisions
 from events.models import Event, Source
 from events.selectors import event_get, event_history, event_list, tombstone_list
 from events.services import (
@@ -135,7 +144,7 @@ class EventViewSet(ChronicleAPIMixin, viewsets.ModelViewSet):
     query_parameters = {"list": [FIELDS_PARAMETER], "retrieve": [FIELDS_PARAMETER]}
 
     def get_queryset(self):
-        if self.action == "history":
+        if self.action in ("history", "duplicates"):
             return Event.objects.visible_to(self.request.user)
         return event_list(user=self.request.user, related=self.action != "list")
 
@@ -235,12 +244,47 @@ class EventViewSet(ChronicleAPIMixin, viewsets.ModelViewSet):
         event_delete(event=event, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Publish an event (reviewers)", request=None, responses={200: EventSerializer})
+    @extend_schema(
+        summary="Publish an event (reviewers)",
+        description=(
+            "Refused with 400 while the event has likely duplicates nobody has settled (see "
+            "…/duplicates/); send confirm_not_duplicate=true to record that they are distinct events."
+        ),
+        request=PublishSerializer,
+        responses={200: EventSerializer},
+    )
     @action(detail=True, methods=["post"], permission_classes=[CanPublish])
     def publish(self, request, event_id: str) -> Response:
         event = self.get_object()
         self._refuse_stale_if_match(event)
-        return self._event_response(event_publish(event=event, by=request.user))
+        serializer = PublishSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        confirm = serializer.validated_data["confirm_not_duplicate"]
+        return self._event_response(event_publish(event=event, by=request.user, confirm_not_duplicate=confirm))
+
+    @extend_schema(
+        summary="Likely duplicates of an event (staff)",
+        description=(
+            "Other events that may describe the same incident, best first, with a score and its "
+            "reasons (same type 30, overlapping dates 25, same or enclosing place 20 or within 10 km 10, "
+            "each shared actor 15, equal fatalities 10; listed from 60)."
+        ),
+        responses={200: DuplicateCandidateSerializer(many=True)},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        filter_backends=[],
+        permission_classes=[CanViewUnpublished],
+    )
+    def duplicates(self, request, event_id: str) -> Response:
+        event = self.get_object()
+        rows = [
+            {**vars(candidate), "confirmed_not_duplicate": decided}
+            for candidate, decided in candidates_with_decisions(event=event)
+        ]
+        return Response(DuplicateCandidateSerializer(rows, many=True).data)
 
     @extend_schema(
         summary="Retract an event (reviewers); it leaves a tombstone",
