@@ -401,4 +401,3 @@ def _decided_pairs(pairs: list[tuple[Event, Event, Candidate]]) -> set[tuple[int
         if keys.get((a, b)) == (a_key, b_key):
             decided.add((a, b))
     return decided
-

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from events.models import Citation, DuplicateDecision, Event, EventActor, Tombstone
+from events.models import Citation, DuplicateDecision, Event, Tombstone
 from events.services import event_sync_interaction
 from events.vocab import ActorRole, RetractionReason, Status
 
@@ -53,7 +53,9 @@ def event_merge(*, survivor: Event, other: Event, by) -> Event:
             raise PermissionDenied("Only reviewers can merge published events; curators merge drafts.")
         for event in (survivor, other):
             if event.status == Status.RETRACTED:
-                raise ValidationError(f"{event.event_id} is retracted (or already merged) and cannot be merged.")
+                raise ValidationError(
+                    f"{event.event_id} is retracted (or already merged) and cannot be merged."
+                )
         if other.status == Status.PUBLISHED and survivor.status != Status.PUBLISHED:
             raise ValidationError(
                 f"{other.event_id} is published and {survivor.event_id} is not: keep the published "
@@ -69,7 +71,9 @@ def event_merge(*, survivor: Event, other: Event, by) -> Event:
         survivor._change_reason = reason
         survivor.save()
         event_sync_interaction(event=survivor)
-        was_public = other.status == Status.PUBLISHED or Tombstone.objects.filter(event_id=other.event_id).exists()
+        was_public = (
+            other.status == Status.PUBLISHED or Tombstone.objects.filter(event_id=other.event_id).exists()
+        )
         other.status = Status.RETRACTED
         other.retracted_at = now
         other.retraction_reason = RetractionReason.DUPLICATE
@@ -113,7 +117,9 @@ def _move_actors(survivor: Event, other: Event, reason: str) -> None:
     rows = list(survivor.event_actors.all())
     present = {row.actor_id for row in rows}
     filled = {row.role for row in rows}
-    last_position = {role: max((r.position for r in rows if r.role == role), default=-1) for role in ActorRole}
+    last_position = {
+        role: max((r.position for r in rows if r.role == role), default=-1) for role in ActorRole
+    }
     for row in other.event_actors.order_by("role", "position", "id"):
         if row.actor_id in present:
             continue  # already in the survivor (in some role)

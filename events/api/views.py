@@ -260,7 +260,9 @@ class EventViewSet(ChronicleAPIMixin, viewsets.ModelViewSet):
         serializer = PublishSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         confirm = serializer.validated_data["confirm_not_duplicate"]
-        return self._event_response(event_publish(event=event, by=request.user, confirm_not_duplicate=confirm))
+        return self._event_response(
+            event_publish(event=event, by=request.user, confirm_not_duplicate=confirm)
+        )
 
     @extend_schema(
         summary="Likely duplicates of an event (staff)",

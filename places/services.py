@@ -1,0 +1,75 @@
+"""Writes on places: merging duplicates (events and sub-places re-pointed, the name kept as an alias)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
+
+from actors.services import merged_aliases
+from events.models import Event
+from places.models import KIND_RANK, Place
+
+
+def place_merge_problems(*, survivor: Place, other: Place) -> list[str]:
+    """Why merging `other` into `survivor` would break a rule; empty when it may go ahead."""
+    if survivor.pk == other.pk:
+        return ["A place cannot be merged into itself."]
+    if survivor.path.startswith(other.path) or other.path.startswith(survivor.path):
+        upper, lower = (other, survivor) if survivor.path.startswith(other.path) else (survivor, other)
+        return [f"{lower} lies under {upper}; a place cannot be merged with one above or below it."]
+    problems = []
+    kept = {(name, kind) for name, kind in survivor.children.values_list("name", "kind")}
+    for child in other.children.order_by("name"):
+        if (child.name, child.kind) in kept:
+            problems.append(
+                f"{survivor} already has a {child.get_kind_display().lower()} named {child.name}, as "
+                f"{other} does (place #{child.pk}): merge those two first."
+            )
+        elif KIND_RANK[child.kind] <= KIND_RANK[survivor.kind]:
+            problems.append(
+                f"{child.name} ({child.get_kind_display()}) cannot sit under {survivor} "
+                f"({survivor.get_kind_display()})."
+            )
+    return problems
+
+
+def place_merge(*, survivor: Place, others: list[Place], by=None) -> Place:
+    """Merge each of `others` into `survivor` in one transaction: events and sub-places re-pointed
+    (events get a new version, so mirrors pull them again), names kept as aliases, history rows
+    written; refused (nothing written) with the reasons when a merge would break a rule."""
+    problems = [p for other in others for p in place_merge_problems(survivor=survivor, other=other)]
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        for other in others:
+            _merge_one(survivor, other, by)
+    return survivor
+
+
+def _merge_one(survivor: Place, other: Place, by) -> None:
+    reason = f"Merged place {other} into {survivor}"
+    now = timezone.now()
+    events = list(Event.objects.select_for_update().filter(place=other))
+    for event in events:
+        event.place = survivor
+        event.version += 1
+        event.updated_at, event.updated_by = now, by
+    bulk_update_with_history(
+        events,
+        Event,
+        ["place", "version", "updated_at", "updated_by"],
+        default_user=by,
+        default_change_reason=reason,
+    )
+    for child in other.children.all():
+        child.parent = survivor
+        child._history_user, child._change_reason = by, reason
+        child.save()
+    survivor.aliases = merged_aliases(survivor.alias_list, [other.name, *other.alias_list], survivor.name)
+    survivor._history_user, survivor._change_reason = by, reason
+    survivor.save()
+    other.refresh_from_db()
+    other._history_user, other._change_reason = by, reason
+    other.delete()
