@@ -5,7 +5,9 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from actors.models import Actor, ActorRelation
+from actors.services import actor_merge, actor_merge_problems
 from events.importers.upload import BulkImportMixin, LimitedImportForm
+from events.merge_admin import merge_action
 from events.resources import ActorResource
 
 
@@ -40,6 +42,14 @@ class ActorAdmin(BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
     ]
     readonly_fields = ["created_at", "updated_at"]
     inlines = [ActorRelationInline]
+    actions = [
+        merge_action(
+            merge=actor_merge,
+            problems=actor_merge_problems,
+            noun="actor",
+            description="Merge selected actors…",
+        )
+    ]
 
 
 @admin.register(ActorRelation)

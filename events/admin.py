@@ -26,6 +26,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from actors.models import Actor
 from events.api.filters import EqualsAny, InArray, NotesVector
 from events.api.pagination import CappedCountByIdsPaginator
+from events.duplicates_admin import candidates_html, duplicate_urls, warn_possible_duplicates
 from events.exports.admin import EventExportActionsMixin
 from events.forms import EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
@@ -314,6 +315,8 @@ class EventAdmin(EventExportActionsMixin, BulkImportMixin, ImportExportMixin, Si
         "import_batch",
         "retracted_at",
         "retraction_reason",
+        "merged_into",
+        "possible_duplicates",
     ]
     fieldsets = [
         (None, {"fields": [("event_id", "status", "version")]}),
@@ -330,6 +333,7 @@ class EventAdmin(EventExportActionsMixin, BulkImportMixin, ImportExportMixin, Si
         ),
         ("Where", {"fields": [("place", "geo_precision")]}),
         ("Description", {"fields": ["notes", "tags", "source_scale"]}),
+        ("Possible duplicates", {"fields": ["possible_duplicates"]}),
         (
             "Record",
             {
@@ -338,7 +342,7 @@ class EventAdmin(EventExportActionsMixin, BulkImportMixin, ImportExportMixin, Si
                     ("created_at", "created_by"),
                     ("updated_at", "updated_by"),
                     "import_batch",
-                    ("retracted_at", "retraction_reason"),
+                    ("retracted_at", "retraction_reason", "merged_into"),
                 ],
             },
         ),
@@ -409,6 +413,20 @@ class EventAdmin(EventExportActionsMixin, BulkImportMixin, ImportExportMixin, Si
         names = {row.role: row.actor.name for row in rows}
         return " — ".join(names[role] for role in (ActorRole.ACTOR1, ActorRole.ACTOR2) if role in names)
 
+    def get_urls(self):
+        # The "Possible duplicates" queue, "Not duplicates" and merges (events/duplicates_admin.py).
+        return duplicate_urls(self) + super().get_urls()
+
+    def get_object(self, request, object_id, from_field=None):
+        event = super().get_object(request, object_id, from_field)
+        if event is not None:  # possible_duplicates offers its buttons to those who may use them
+            event.duplicates_can_decide = request.user.has_perm("events.change_event")
+        return event
+
+    @admin.display(description="likely duplicates")
+    def possible_duplicates(self, event: Event) -> str:
+        return candidates_html(event, can_decide=getattr(event, "duplicates_can_decide", False))
+
     @admin.display(description="period")
     def period(self, event: Event) -> str:
         if not event.pk:
@@ -459,6 +477,7 @@ class EventAdmin(EventExportActionsMixin, BulkImportMixin, ImportExportMixin, Si
         # interaction is derived from the actor rows the inlines have just saved.
         super().save_related(request, form, formsets, change)
         event_sync_interaction(event=form.instance)
+        warn_possible_duplicates(request, form.instance)
 
     def delete_model(self, request, obj):
         # Through the service: published events leave a tombstone for mirrors.

@@ -5,8 +5,10 @@ from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from events.importers.upload import BulkImportMixin, LimitedImportForm
+from events.merge_admin import merge_action
 from events.resources import PlaceResource
 from places.models import Place
+from places.services import place_merge, place_merge_problems
 
 
 @admin.register(Place)
@@ -16,11 +18,11 @@ class PlaceAdmin(BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
     list_display = ["name", "kind", "parent", "country_code", "latitude", "longitude", "geo_precision"]
     list_filter = ["kind", "geo_precision"]
     list_select_related = ["parent"]
-    search_fields = ["name", "=country_code"]
-    search_help_text = "Name, or a country's ISO alpha-3 code."
+    search_fields = ["name", "aliases", "=country_code"]
+    search_help_text = "Name or alias, or a country's ISO alpha-3 code."
     autocomplete_fields = ["parent"]
     fieldsets = [
-        (None, {"fields": ["name", "kind", "parent", "country_code"]}),
+        (None, {"fields": ["name", "kind", "parent", "country_code", "aliases"]}),
         ("Coordinates", {"fields": [("latitude", "longitude"), "geo_precision", "geonames_id"]}),
         (
             "Derived from the hierarchy",
@@ -31,3 +33,11 @@ class PlaceAdmin(BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
         ),
     ]
     readonly_fields = ["country_name", "admin1", "admin2", "admin3", "path", "depth"]
+    actions = [
+        merge_action(
+            merge=place_merge,
+            problems=place_merge_problems,
+            noun="place",
+            description="Merge selected places…",
+        )
+    ]

@@ -508,7 +508,7 @@ class RetractSerializer(serializers.Serializer):
 class PublishSerializer(serializers.Serializer):
     confirm_not_duplicate = serializers.BooleanField(
         default=False,
-        help_text="Confirm the event's likely duplicates (GET …/duplicates/) are distinct events; recorded per pair.",
+        help_text="Confirm the event's likely duplicates (…/duplicates/) are distinct events; recorded per pair.",
     )
 
 
@@ -523,7 +523,8 @@ class DuplicateCandidateSerializer(serializers.Serializer):
     score = serializers.IntegerField()
     reasons = serializers.ListField(child=serializers.CharField())
     confirmed_not_duplicate = serializers.BooleanField(
-        help_text="A curator has recorded that this pair is not a duplicate (until either event's date, place or type changes)."
+        help_text="A curator recorded that this pair is not a duplicate (it holds until either event's "
+        "date, place or type changes)."
     )
 
 
