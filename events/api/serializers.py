@@ -508,7 +508,7 @@ class RetractSerializer(serializers.Serializer):
 class PublishSerializer(serializers.Serializer):
     confirm_not_duplicate = serializers.BooleanField(
         default=False,
-        help_text="Confirm the event's likely duplicates (…/duplicates/) are distinct events; recorded per pair.",
+        help_text="Confirm that the event's likely duplicates (…/duplicates/) are distinct; recorded per pair.",
     )
 
 
