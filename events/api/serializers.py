@@ -508,7 +508,7 @@ class RetractSerializer(serializers.Serializer):
 class PublishSerializer(serializers.Serializer):
     confirm_not_duplicate = serializers.BooleanField(
         default=False,
-        help_text="Confirm that the event's likely duplicates (…/duplicates/) are distinct; recorded per pair.",
+        help_text="Confirm that the event's likely duplicates (…/duplicates/) are distinct (kept per pair).",
     )
 
 
