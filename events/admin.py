@@ -26,7 +26,12 @@ from simple_history.admin import SimpleHistoryAdmin
 from actors.models import Actor
 from events.api.filters import EqualsAny, InArray, NotesVector
 from events.api.pagination import CappedCountByIdsPaginator
-from events.duplicates_admin import candidates_html, duplicate_urls, warn_possible_duplicates
+from events.duplicates_admin import (
+    candidates_html,
+    duplicate_urls,
+    import_duplicates_html,
+    warn_possible_duplicates,
+)
 from events.exports.admin import EventExportActionsMixin
 from events.forms import EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
@@ -619,6 +624,7 @@ class ImportBatchAdmin(ReadOnlyAdminMixin, ImportBatchErrorsCsvMixin, admin.Mode
         ("created_by", "started_at", "finished_at"),
         ("rows", "created", "updated", "unchanged", "skipped"),
         "row_errors",
+        "likely_duplicates",
     ]
     readonly_fields = [
         "file_name",
@@ -634,12 +640,17 @@ class ImportBatchAdmin(ReadOnlyAdminMixin, ImportBatchErrorsCsvMixin, admin.Mode
         "unchanged",
         "skipped",
         "row_errors",
+        "likely_duplicates",
     ]
     row_errors_shown = 1000
 
     def get_queryset(self, request):
         # The list never shows the row errors, which can run to thousands per batch.
-        return super().get_queryset(request).defer("errors")
+        return super().get_queryset(request).defer("errors", "duplicates")
+
+    @admin.display(description="likely duplicates (not errors)")
+    def likely_duplicates(self, batch: ImportBatch) -> str:
+        return import_duplicates_html(batch, shown=self.row_errors_shown)
 
     @admin.display(description="row errors")
     def row_errors(self, batch: ImportBatch) -> str:

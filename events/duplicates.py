@@ -121,7 +121,7 @@ def _pairs_sql(a_where: str) -> str:
     materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
     return f"""
 WITH a AS {materialized} (
-    SELECT e.id, e.event_type, e.place_id, e.period_start, e.period_end, e.fatalities,
+    SELECT e.id, e.event_id, e.event_type, e.place_id, e.period_start, e.period_end, e.fatalities,
            p.path AS place_path, p.latitude, p.longitude
       FROM events_event e JOIN places_place p ON p.id = e.place_id
      WHERE {a_where}
@@ -133,8 +133,8 @@ SELECT pairs.*, (
       AND eb.actor_id IN (SELECT ea.actor_id FROM events_eventactor ea WHERE ea.event_id = pairs.a_id)
 ) AS shared_names
 FROM (
-    SELECT a.id AS a_id, b.id AS b_id, b.event_id, b.event_date, b.time_precision, b.end_date,
-           b.place_id, b.event_type, b.sub_event_type, b.status, b.fatalities, bp.name AS place_name,
+    SELECT a.id AS a_id, a.event_id AS a_event_id, b.id AS b_id, b.event_id, b.event_date,
+           b.time_precision, b.end_date, b.place_id, b.event_type, b.sub_event_type, b.status, b.fatalities, bp.name AS place_name,
            CASE WHEN b.event_type = a.event_type THEN 1 ELSE 0 END AS same_type,
            CASE WHEN b.place_id = a.place_id THEN 'same'
                 WHEN a.place_path LIKE bp.path || '%%' THEN 'above'
@@ -211,12 +211,15 @@ def _candidate(row: dict) -> Candidate:
     )
 
 
-def _run(a_where: str, params: list) -> list[tuple[int, Candidate]]:
+def _rows(a_where: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(_pairs_sql(a_where), params)
         names = [column.name for column in cursor.description]
-        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-    pairs = [(row["a_id"], _candidate(row)) for row in rows]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _run(a_where: str, params: list) -> list[tuple[int, Candidate]]:
+    pairs = [(row["a_id"], _candidate(row)) for row in _rows(a_where, params)]
     return sorted(pairs, key=lambda pair: (pair[0], -pair[1].score, pair[1].event_date, pair[1].pk))
 
 
@@ -242,12 +245,23 @@ def duplicate_candidates_of(*, event_pks: Iterable[int]) -> dict[int, list[Candi
     return found
 
 
-def duplicate_candidates_of_batch(*, batch_id: int) -> dict[int, list[Candidate]]:
-    """Candidates for the events an import batch wrote (one set-based statement)."""
-    found: dict[int, list[Candidate]] = {}
-    for a_pk, candidate in _run("e.import_batch_id = %s", [batch_id]):
-        found.setdefault(a_pk, []).append(candidate)
-    return found
+def import_duplicates_report(*, batch_id: int, lines: dict[str, int]) -> list[dict]:
+    """For each event an import batch wrote (created or changed), the events it may duplicate:
+    one set-based statement, reported per row ({row, event_id, note}) and never refused.
+
+    `lines` maps the file's event ids to their line numbers.
+    """
+    found: dict[str, list[Candidate]] = {}
+    for row in _rows("e.import_batch_id = %s", [batch_id]):
+        found.setdefault(row["a_event_id"], []).append(_candidate(row))
+    report = []
+    for event_id, candidates in found.items():
+        candidates.sort(key=lambda c: (-c.score, c.event_date, c.pk))
+        listed = "; ".join(candidate.describe() for candidate in candidates)
+        report.append(
+            {"row": lines.get(event_id, 0), "event_id": event_id, "note": f"likely duplicate of {listed}"}
+        )
+    return sorted(report, key=lambda entry: (entry["row"], entry["event_id"]))
 
 
 # ---------------------------------------------------------------------------------------------

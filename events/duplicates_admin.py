@@ -85,6 +85,25 @@ def warn_possible_duplicates(request: HttpRequest, event: Event) -> None:
         )
 
 
+def import_duplicates_html(batch, *, shown: int) -> str:
+    """An import batch's rows that may duplicate other events, as a table."""
+    entries = batch.duplicates or []
+    if not entries:
+        return "None"
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+        ((e.get("row", ""), e.get("event_id", ""), e.get("note", "")) for e in entries[:shown]),
+    )
+    more = len(entries) - shown
+    tail = format_html("<p>… and {} more.</p>", more) if more > 0 else ""
+    return format_html(
+        "<table><thead><tr><th>row</th><th>event</th><th>note</th></tr></thead><tbody>{}</tbody></table>{}",
+        rows,
+        tail,
+    )
+
+
 def _back(request: HttpRequest, default: str) -> HttpResponseRedirect:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -117,6 +117,11 @@ class ImportBatch(models.Model):
     errors = models.JSONField(
         default=list, blank=True, help_text="Row-level errors: row, column, value, reason."
     )
+    duplicates = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Rows that may duplicate other events (not errors): row, event_id, note.",
+    )
 
     class Meta:
         ordering = ["-started_at"]

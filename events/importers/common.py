@@ -30,6 +30,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from actors.models import Actor
+from events.duplicates import import_duplicates_report
 from events.exports.columns import ACLED_COORDINATE_DECIMALS
 from events.importers.bulk import allocate_ids, copy_history, copy_rows, update_rows
 from events.models import (
@@ -249,6 +250,8 @@ class ImportOutcome:
         )
         if self.left_alone:
             text += f" {self.left_alone} rows of retracted or deleted events were left alone."
+        if b.duplicates:
+            text += f" {len(b.duplicates)} rows may duplicate other events (listed in batch #{b.pk})."
         if b.state == ImportBatch.State.DRY_RUN:
             text += " Nothing was written."
         elif b.state == ImportBatch.State.FAILED:
@@ -1153,6 +1156,8 @@ def run_import(
                     identities = [parse.identify(fields) for _, fields in raw]
                     stored = loader.stored_digests([event_id for event_id, _ in identities if event_id])
                 loader.advance_counters()
+                # Likely duplicates are reported per row, never refused (events/duplicates.py).
+                batch.duplicates = import_duplicates_report(batch_id=batch.pk, lines=seen)
             except BaseException as exc:
                 loader.abandon(exc)
                 raise
