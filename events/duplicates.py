@@ -134,7 +134,8 @@ SELECT pairs.*, (
 ) AS shared_names
 FROM (
     SELECT a.id AS a_id, a.event_id AS a_event_id, b.id AS b_id, b.event_id, b.event_date,
-           b.time_precision, b.end_date, b.place_id, b.event_type, b.sub_event_type, b.status, b.fatalities, bp.name AS place_name,
+           b.time_precision, b.end_date, b.place_id, b.event_type, b.sub_event_type, b.status,
+           b.fatalities, bp.name AS place_name,
            CASE WHEN b.event_type = a.event_type THEN 1 ELSE 0 END AS same_type,
            CASE WHEN b.place_id = a.place_id THEN 'same'
                 WHEN a.place_path LIKE bp.path || '%%' THEN 'above'
