@@ -165,8 +165,8 @@ WHERE place_match <> '' AND {score} >= {DUPLICATE_THRESHOLD}
 
 _PLACE_REASONS = {
     "same": ("same place", SCORE_PLACE),
-    "above": ("same place or one containing it", SCORE_PLACE),
-    "below": ("same place or one within it", SCORE_PLACE),
+    "above": ("place encloses this event's", SCORE_PLACE),
+    "below": ("place lies within this event's", SCORE_PLACE),
     "near": (f"within {NEAR_KM} km", SCORE_NEAR),
 }
 
@@ -215,7 +215,7 @@ def _candidate(row: dict) -> Candidate:
 def _rows(a_where: str, params: list) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(_pairs_sql(a_where), params)
-        names = [column.name for column in cursor.description]
+        names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
