@@ -51,7 +51,8 @@ class PlaceFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Town {n}")
     kind = PlaceKind.LOCALITY
     parent = factory.SubFactory(CountryFactory)
-    latitude = 34.5
+    # Each town about 22 km from the last: events of different towns are not likely duplicates.
+    latitude = factory.Sequence(lambda n: 30 + (n % 100) * 0.2)
     longitude = 38.3
 
 

@@ -357,3 +357,18 @@ def test_imports_report_likely_duplicates_per_row_and_publish_anyway(tmp_path, d
     assert "2 rows may duplicate other events" in outcome.summary()
     # Re-importing the unchanged file compares nothing and reports nothing.
     assert import_acled_file(path, progress=False).batch.duplicates == []
+
+
+def test_the_queue_page_costs_the_same_queries_for_one_pair_or_many(
+    places, army, client, curator, django_assert_max_num_queries
+):
+    queue = reverse("admin:events_event_duplicates")
+    client.force_login(curator)
+    event(places["palmyra"], actors=[(ActorRole.ACTOR1, army)])
+    event(places["palmyra"], actors=[(ActorRole.ACTOR1, army)])
+    with django_assert_max_num_queries(12) as one:
+        assert client.get(queue).content.decode().count("Score ") == 1
+    for _ in range(3):
+        event(places["airbase"], actors=[(ActorRole.ACTOR1, army)])
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get(queue).content.decode().count("Score ") == 10
