@@ -482,7 +482,7 @@ def test_history_of_a_draft_is_404_for_anonymous_callers(world):
     assert world.events["riot"].event_id in response.json()["detail"]  # the id they asked for, nothing more
 
 
-def test_tombstones_carry_only_id_time_and_reason_and_take_since(world, reviewer):
+def test_tombstones_carry_only_id_time_reason_and_merged_into_and_take_since(world, reviewer):
     client = client_for(reviewer)
     client.post(f"{detail_url(world.events['battle'])}retract/", {"reason": "error"}, format="json")
     Tombstone.objects.filter(event_id=world.events["battle"].event_id).update(
@@ -494,7 +494,8 @@ def test_tombstones_carry_only_id_time_and_reason_and_take_since(world, reviewer
         world.events["battle"].event_id,
         world.events["protest"].event_id,
     ]
-    assert set(body["results"][0]) == {"event_id", "removed_at", "reason"}
+    assert set(body["results"][0]) == {"event_id", "removed_at", "reason", "merged_into"}
+    assert body["results"][0]["merged_into"] == ""
     since = client_for().get(f"{URL}tombstones/?since=2024-06-01").json()
     assert [row["event_id"] for row in since["results"]] == [world.events["protest"].event_id]
     same = client_for().get(f"{URL}tombstones/?updated_since=2024-06-01").json()

@@ -372,3 +372,20 @@ def test_the_queue_page_costs_the_same_queries_for_one_pair_or_many(
         event(places["airbase"], actors=[(ActorRole.ACTOR1, army)])
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert client.get(queue).content.decode().count("Score ") == 10
+
+
+def test_the_queue_is_closed_to_anonymous_callers_and_staff_without_a_role(pair, client):
+    original, copy = pair
+    urls = [
+        reverse("admin:events_event_duplicates"),
+        f"{reverse('admin:events_event_duplicates_merge')}?pair={original.pk},{copy.pk}",
+    ]
+    for url in urls:
+        assert client.get(url).status_code == 302  # to the login page
+    client.force_login(UserFactory(username="no-role", is_staff=True))
+    for url in urls:
+        assert client.get(url).status_code == 403
+    response = client.post(
+        reverse("admin:events_event_duplicates_decide"), {"pair": f"{original.pk},{copy.pk}"}
+    )
+    assert response.status_code == 403 and not DuplicateDecision.objects.exists()

@@ -32,6 +32,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from actors.models import Actor
+from events.duplicates import duplicates_check
 from events.models import Event, ExportJob, ImportBatch, Source, Tombstone
 from events.roles import CURATOR
 from events.services import event_create, event_delete, event_mark_reviewed, event_publish, event_retract
@@ -98,12 +99,23 @@ def world(db, viewer, curator, reviewer, superuser) -> World:
             citations=[{"source": source, "quote": "Fighting was reported."}],
         )
 
-    published = event_publish(event=make("SYR1001", "Clashes near the citadel.", public_army), by=reviewer)
+    # Four distinct events at one place and day: likely duplicates of one another, confirmed
+    # not to be (so the workflow's duplicates check lets every role's attempt through).
+    published = event_publish(
+        event=make("SYR1001", "Clashes near the citadel.", public_army),
+        by=reviewer,
+        confirm_not_duplicate=True,
+    )
     draft = make("SYR2002", f"{SECRET_WORD} meeting of commanders.", secret)
     reviewed = event_mark_reviewed(
-        event=make("SYR3003", "Reviewed, not yet public.", public_army), by=curator
+        event=make("SYR3003", "Reviewed, not yet public.", public_army),
+        by=curator,
+        confirm_not_duplicate=True,
     )
-    retracted = event_publish(event=make("SYR4004", "Retractedword clash.", public_army), by=reviewer)
+    retracted = event_publish(
+        event=make("SYR4004", "Retractedword clash.", public_army), by=reviewer, confirm_not_duplicate=True
+    )
+    duplicates_check(event=draft, by=curator, confirm_not_duplicate=True)
     retracted = event_retract(event=retracted, by=reviewer, reason="safety")
     # The services record no user outside a request (the API's and admin's middleware do): say who.
     Event.history.filter(event_id=published.event_id).update(history_user=curator)
