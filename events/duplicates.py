@@ -134,16 +134,33 @@ def _pairs_sql(a_where: str) -> str:
         f"ELSE {SCORE_PLACE} END"
     )
     materialized = "MATERIALIZED" if connection.vendor == "postgresql" else ""
-    return f"""
-WITH a AS {materialized} (
-    SELECT e.id, e.event_id, e.event_type, e.place_id, e.period_start, e.period_end, e.fatalities,
-           p.path AS place_path, p.latitude, p.longitude
-      FROM events_event e {_place_join("p", "e")}
-     WHERE {a_where}
-),
-nearby AS {materialized} (
-    SELECT * FROM (
-        SELECT a.id AS a_id, a.event_id AS a_event_id, a.event_type AS a_type,
+
+    def _window(branch: str) -> str:
+        """Other events whose period overlaps a's: one-day periods (most events) in a's own
+        days, wider ones (week, month, end date) within a month of them (event_wide_period_idx)."""
+        if branch == "day":
+            dates = "w.event_date BETWEEN a.period_start AND a.period_end"
+            shape = "w.period_start = w.event_date AND w.period_end = w.event_date"
+        else:
+            dates = (
+                f"w.event_date BETWEEN {_date_shift('a.period_start', -WINDOW_DAYS)} "
+                f"AND {_date_shift('a.period_end', WINDOW_DAYS)}"
+            )
+            shape = "(w.period_start < w.event_date OR w.period_end > w.event_date)"
+        conditions = (
+            f"w.status IN ({statuses}) AND {dates} AND {shape} "
+            "AND w.period_start <= a.period_end AND w.period_end >= a.period_start AND w.id <> a.id"
+        )
+        if connection.vendor == "postgresql":
+            # A lookup per event of a (OFFSET 0 keeps it one): joined as a whole, the planner
+            # takes the one-day condition for rarer than it is and walks every event instead.
+            join_window = (
+                f"CROSS JOIN LATERAL (SELECT w.id, w.place_id FROM events_event w WHERE {conditions} "
+                "OFFSET 0) w"
+            )
+        else:
+            join_window = f"JOIN events_event w ON {conditions}"
+        return f"""        SELECT a.id AS a_id, a.event_id AS a_event_id, a.event_type AS a_type,
                a.fatalities AS a_fatalities, w.id AS b_id, bp.name AS place_name,
                CASE WHEN w.place_id = a.place_id THEN 'same'
                     WHEN a.place_path LIKE bp.path || '%%' THEN 'above'
@@ -154,13 +171,21 @@ nearby AS {materialized} (
                          AND ABS(bp.longitude - a.longitude) * COS(RADIANS(a.latitude)) <= {near_degrees!r}
                     THEN 'near' ELSE '' END AS place_match
           FROM a
-          JOIN events_event w
-            ON w.status IN ({statuses})
-           AND w.event_date BETWEEN {_date_shift("a.period_start", -WINDOW_DAYS)}
-                                AND {_date_shift("a.period_end", WINDOW_DAYS)}
-           AND w.period_start <= a.period_end AND w.period_end >= a.period_start
-           AND w.id <> a.id
-          {_place_join("bp", "w")}
+          {join_window}
+          {_place_join("bp", "w")}"""
+
+    return f"""
+WITH a AS {materialized} (
+    SELECT e.id, e.event_id, e.event_type, e.place_id, e.period_start, e.period_end, e.fatalities,
+           p.path AS place_path, p.latitude, p.longitude
+      FROM events_event e {_place_join("p", "e")}
+     WHERE {a_where}
+),
+nearby AS {materialized} (
+    SELECT * FROM (
+{_window("day")}
+        UNION ALL
+{_window("wide")}
     ) window_pairs
     WHERE place_match <> ''
 )

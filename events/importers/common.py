@@ -1156,7 +1156,10 @@ def run_import(
                     identities = [parse.identify(fields) for _, fields in raw]
                     stored = loader.stored_digests([event_id for event_id, _ in identities if event_id])
                 loader.advance_counters()
-                # Likely duplicates are reported per row, never refused (events/duplicates.py).
+                # Likely duplicates are reported per row, never refused (events/duplicates.py); on
+                # tables the planner still thinks small its plan would scan them once per row.
+                if loader.created + loader.updated >= ANALYZE_AFTER:
+                    _analyze()
                 batch.duplicates = import_duplicates_report(batch_id=batch.pk, lines=seen)
             except BaseException as exc:
                 loader.abandon(exc)
