@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0012_importers_citation_import_batch'),
+        ('events', '0013_merge_trigram_citation_batch'),
         ('places', '0002_duplicates_place_aliases'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
