@@ -160,7 +160,7 @@ def test_the_event_page_shows_coding_actors_quotes_links_and_public_history(
     assert "Islamic State (Syria)" in html
     assert "Islamic State fighters seized the ancient city." in html
     assert 'href="https://example.org/palmyra"' in html
-    assert 'data-latitude="34.500000"' in html
+    assert f'data-latitude="{cited_event.place.latitude:.6f}"' in html
     history = html[html.index("<h2>History</h2>") :]
     assert "fatalities" in history
     assert "civilian_targeting" not in history  # changed while a draft: not public history
