@@ -1,17 +1,16 @@
 """Curation admin for actors and the relations between them."""
 
 from django.contrib import admin
-from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from actors.models import Actor, ActorRelation
 from actors.services import actor_merge, actor_merge_problems
+from events.admin_base import HistoryAdmin, RulesImportExportMixin, RulesInlineMixin
 from events.importers.upload import BulkImportMixin, LimitedImportForm
 from events.merge_admin import merge_action
 from events.resources import ActorResource
 
 
-class ActorRelationInline(admin.TabularInline):
+class ActorRelationInline(RulesInlineMixin, admin.TabularInline):
     model = ActorRelation
     fk_name = "subject"
     fields = ["kind", "object", "start_date", "end_date", "citation"]
@@ -26,7 +25,7 @@ class ActorRelationInline(admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
+class ActorAdmin(BulkImportMixin, RulesImportExportMixin, HistoryAdmin):
     resource_classes = [ActorResource]  # by name; the parent force by name too
     import_form_class = LimitedImportForm  # size limits, no zip bombs
     list_display = ["name", "kind", "country", "parent", "active_from", "active_to", "updated_at"]
@@ -53,7 +52,7 @@ class ActorAdmin(BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ActorRelation)
-class ActorRelationAdmin(SimpleHistoryAdmin):
+class ActorRelationAdmin(HistoryAdmin):
     list_display = ["subject", "kind", "object", "start_date", "end_date"]
     list_filter = ["kind"]
     list_select_related = ["subject", "object"]

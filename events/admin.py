@@ -1,8 +1,7 @@
 """Curation admin for events, sources, citations, import runs and tombstones.
 
-Writes go through events.services. Later additions (django-import-export's
-ImportExportMixin with `resource_classes`, an "export selected" action) slot into
-EventAdmin's bases and `actions` without touching the rest.
+Writes go through events.services; who may do what is events.rules', asked through the bases
+in events.admin_base (HistoryAdmin, RulesInlineMixin, RulesImportExportMixin).
 """
 
 import calendar
@@ -20,10 +19,10 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
-from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
 from actors.models import Actor
+from events import rules
+from events.admin_base import HistoryAdmin, RulesImportExportMixin, RulesInlineMixin
 from events.api.filters import EqualsAny, InArray, NotesVector
 from events.api.pagination import CappedCountByIdsPaginator
 from events.duplicates_admin import (
@@ -33,14 +32,15 @@ from events.duplicates_admin import (
     warn_possible_duplicates,
 )
 from events.exports.admin import EventExportActionsMixin
-from events.forms import EventActorInlineFormSet, EventAdminForm, RetractForm
+from events.forms import CitationAdminForm, EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
 from events.importers.upload import BulkImportMixin, LimitedImportForm
-from events.models import NO_COUNTRY, Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
+from events.models import Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
 from events.resources import EventResource, SourceResource
+from events.rules import Action
 from events.services import (
+    event_assign_id,
     event_delete,
-    event_id_next,
     event_mark_reviewed,
     event_publish,
     event_retract,
@@ -48,10 +48,9 @@ from events.services import (
     event_sync_interaction,
 )
 from events.sql import first_column
-from events.vocab import ActorRole, InterCode, Status
+from events.vocab import ActorRole, InterCode
 from places.models import Place
 
-PUBLIC_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
 # Links typed without a scheme are https (Django 6's default; silences its deprecation warning).
 URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -98,13 +97,6 @@ def events_matching(queryset, term: str) -> tuple[models.QuerySet, int | None]:
             known = None if queryset.query.where else len(found)
             return queryset.filter(EqualsAny(F("pk"), found)), known
     return queryset.filter(InArray(F("pk"), ids)), None
-
-
-def event_is_editable(user, event: Event) -> bool:
-    """Retracted events are frozen; published ones change only at a reviewer's hand."""
-    if event.status == Status.RETRACTED:
-        return False
-    return event.status != Status.PUBLISHED or user.has_perm("events.publish_event")
 
 
 class EventDateListFilter(admin.ListFilter):
@@ -221,23 +213,7 @@ class ActorKindListFilter(admin.SimpleListFilter):
         return queryset.filter(Exists(roles))
 
 
-class EventChildInlineMixin:
-    """Rows hanging off an event are editable exactly when the event is."""
-
-    def _event_editable(self, request, obj) -> bool:
-        return obj is None or event_is_editable(request.user, obj)
-
-    def has_add_permission(self, request, obj=None):
-        return super().has_add_permission(request, obj) and self._event_editable(request, obj)
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and self._event_editable(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and self._event_editable(request, obj)
-
-
-class EventActorInline(EventChildInlineMixin, admin.TabularInline):
+class EventActorInline(RulesInlineMixin, admin.TabularInline):
     model = EventActor
     formset = EventActorInlineFormSet
     fields = ["role", "actor", "inter"]
@@ -251,7 +227,7 @@ class EventActorInline(EventChildInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
-class CitationInline(EventChildInlineMixin, admin.StackedInline):
+class CitationInline(RulesInlineMixin, admin.StackedInline):
     model = Citation
     fields = [
         ("source", "field"),
@@ -269,7 +245,7 @@ class CitationInline(EventChildInlineMixin, admin.StackedInline):
 
 
 @admin.register(Event)
-class EventAdmin(EventExportActionsMixin, BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
+class EventAdmin(EventExportActionsMixin, BulkImportMixin, RulesImportExportMixin, HistoryAdmin):
     form = EventAdminForm
     inlines = [EventActorInline, CitationInline]
     list_display = [
@@ -440,31 +416,23 @@ class EventAdmin(EventExportActionsMixin, BulkImportMixin, ImportExportMixin, Si
             return str(event.period_start)
         return f"{event.period_start} to {event.period_end}"
 
-    # Permissions -----------------------------------------------------------------------
-
-    def has_change_permission(self, request, obj=None):
-        # Retracted events are frozen; published ones change only at a reviewer's hand.
-        return super().has_change_permission(request, obj) and (
-            obj is None or event_is_editable(request.user, obj)
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        # Published or retracted events leave a tombstone: only reviewers remove them (as event_delete).
-        if not super().has_delete_permission(request, obj):
-            return False
-        return (
-            obj is None or obj.status not in PUBLIC_STATUSES or request.user.has_perm("events.retract_event")
-        )
+    # Permissions (events.rules; add, change and delete come from HistoryAdmin) ---------------
 
     def has_publish_permission(self, request) -> bool:
-        return request.user.has_perm("events.publish_event")
+        return rules.may(request.user, Action.PUBLISH, model=Event)
 
     def has_retract_permission(self, request) -> bool:
-        return request.user.has_perm("events.retract_event")
+        return rules.may(request.user, Action.RETRACT, model=Event)
 
-    def revert_disabled(self, request, obj=None):
-        # A revert would skip the inlines and the version check; copy values from the history instead.
-        return True
+    def has_mark_reviewed_permission(self, request) -> bool:
+        return rules.may(request.user, Action.MARK_REVIEWED, model=Event)
+
+    def get_deleted_objects(self, objs, request):
+        # An event's actor rows and citations go with it: whoever may delete the event may delete
+        # them (a retracted event's citations are otherwise frozen, which would block the cascade).
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        parts = {str(model._meta.verbose_name) for model in (EventActor, Citation)}
+        return deleted, counts, perms_needed - parts, protected
 
     # Writes through the services ------------------------------------------------------
 
@@ -475,7 +443,7 @@ class EventAdmin(EventExportActionsMixin, BulkImportMixin, ImportExportMixin, Si
             event_save(event=obj, expected_version=form.cleaned_data["expected_version"], by=request.user)
             return
         obj.created_by = obj.updated_by = request.user
-        obj.event_id = event_id_next(prefix=(obj.place.country_code or NO_COUNTRY).upper())
+        event_assign_id(event=obj)
         obj.save()
 
     def save_related(self, request, form, formsets, change):
@@ -511,7 +479,7 @@ class EventAdmin(EventExportActionsMixin, BulkImportMixin, ImportExportMixin, Si
             noun = "event" if succeeded == 1 else "events"
             self.message_user(request, f"{succeeded} {noun} {done}.", messages.SUCCESS)
 
-    @admin.action(description="Mark selected drafts reviewed", permissions=["change"])
+    @admin.action(description="Mark selected drafts reviewed", permissions=["mark_reviewed"])
     def mark_reviewed(self, request, queryset):
         self._apply(
             request, queryset, lambda e: event_mark_reviewed(event=e, by=request.user), "marked reviewed"
@@ -545,22 +513,9 @@ class EventAdmin(EventExportActionsMixin, BulkImportMixin, ImportExportMixin, Si
         return TemplateResponse(request, "admin/events/event/retract_selected.html", context)
 
 
-class EventEditableMixin:
-    """Rows of an event (its citations) change only while the event may."""
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (
-            obj is None or event_is_editable(request.user, obj.event)
-        )
-
-    def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (
-            obj is None or event_is_editable(request.user, obj.event)
-        )
-
-
 @admin.register(Citation)
-class CitationAdmin(EventEditableMixin, SimpleHistoryAdmin):
+class CitationAdmin(HistoryAdmin):
+    form = CitationAdminForm  # adding a citation to an event, or moving one onto it, changes that event
     list_display = ["__str__", "field", "reported_fatalities", "published_on", "url"]
     list_filter = ["field"]
     # Newest first by primary key: the model's order (by event) would sort every citation.
@@ -576,7 +531,7 @@ class CitationAdmin(EventEditableMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
+class SourceAdmin(BulkImportMixin, RulesImportExportMixin, HistoryAdmin):
     resource_classes = [SourceResource]  # by name, the natural key
     import_form_class = LimitedImportForm
     list_display = ["name", "kind", "scale", "country", "url"]

@@ -1,10 +1,12 @@
 """Admin forms for events: the optimistic lock, grouped sub-event types, actor-role checks."""
 
 from django import forms
-from django.db.models import CharField, Value
+from django.db.models import CharField, URLField, Value
 from django.db.models.functions import Cast, Concat
 
-from events.models import Event, EventActor
+from events import rules
+from events.models import Citation, Event, EventActor
+from events.rules import Action
 from events.services import StaleVersionError, event_lock
 from events.vocab import EVENT_TAXONOMY, ActorRole, RetractionReason, SubEventType
 
@@ -72,6 +74,45 @@ class EventAdminForm(forms.ModelForm):
             raise forms.ValidationError(
                 f"Event {self.instance.event_id} was deleted while you were editing it.", code="deleted"
             ) from error
+
+
+def https_url_fields(db_field, **kwargs):
+    """Model form fields with links typed without a scheme taken as https (Django 6's default)."""
+    if isinstance(db_field, URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class CitationAdminForm(forms.ModelForm):
+    """A citation on its own screen: adding it to an event, or moving it onto another, is a change
+    of that event, which the rules may refuse (a curator and a published event)."""
+
+    rules_user = None  # the person saving, set by the admin (events.admin_base.RulesAdminMixin)
+
+    class Meta:
+        model = Citation
+        formfield_callback = https_url_fields
+        fields = [
+            "event",
+            "source",
+            "field",
+            "quote",
+            "url",
+            "archive_url",
+            "published_on",
+            "accessed_on",
+            "reported_fatalities",
+        ]
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        event = cleaned.get("event")
+        if event is not None:
+            action = Action.CHANGE if self.instance.pk else Action.ADD
+            reason = rules.refusal(self.rules_user, action, self.instance, event=event)
+            if reason:
+                self.add_error("event", reason)
+        return cleaned
 
 
 class EventActorInlineFormSet(forms.BaseInlineFormSet):

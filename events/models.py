@@ -1,9 +1,5 @@
 """Events, the actors' parts in them, sources, citations, import batches and tombstones."""
 
-import calendar
-import contextlib
-import datetime as dt
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
@@ -11,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from events import rules
 from events.textcheck import name_problem
 from events.vocab import (
     EVENT_TAXONOMY,
@@ -26,32 +23,11 @@ from events.vocab import (
     Status,
     SubEventType,
     TimePrecision,
-    disorder_type_for,
     is_valid_pair,
 )
 
-NO_COUNTRY = "XXX"  # event_id prefix for places with no country (international waters, …)
-
-
-def event_period(
-    event_date: dt.date, time_precision: int, end_date: dt.date | None = None
-) -> tuple[dt.date, dt.date]:
-    """The days an event may have happened on, given how precisely its date is known.
-
-    Day precision is the day itself; week precision is the week centred on the date (ACLED
-    codes such events to the middle of the week); month precision is the calendar month.
-    An explicit end_date extends the period.
-    """
-    if time_precision == TimePrecision.WEEK:
-        start, end = event_date - dt.timedelta(days=3), event_date + dt.timedelta(days=3)
-    elif time_precision == TimePrecision.MONTH:
-        last = calendar.monthrange(event_date.year, event_date.month)[1]
-        start, end = event_date.replace(day=1), event_date.replace(day=last)
-    else:
-        start = end = event_date
-    if end_date and end_date > end:
-        end = end_date
-    return start, end
+# The id prefix and the derivations live with the event rules; these names stay importable here.
+NO_COUNTRY, event_period = rules.NO_COUNTRY, rules.event_period
 
 
 def _pair_condition() -> Q:
@@ -381,17 +357,8 @@ class Event(models.Model):
             raise ValidationError(errors)
 
     def derive(self) -> None:
-        """Recompute the stored derived fields that depend only on this row."""
-        if self.event_type and (self.sub_event_type or self.legacy_event_type):
-            # An invalid pair is refused by clean() and by the CHECK constraint.
-            with contextlib.suppress(KeyError):
-                self.disorder_type = disorder_type_for(self.event_type, self.sub_event_type)
-        if self.event_date:
-            self.period_start, self.period_end = event_period(
-                self.event_date, self.time_precision, self.end_date
-            )
-        if self.geo_precision is None and self.place_id:
-            self.geo_precision = self.place.geo_precision
+        """Recompute the stored derived fields that depend only on this row (events.rules)."""
+        rules.event_derive(self)
 
     def save(self, *args, **kwargs) -> None:
         self.derive()

@@ -20,9 +20,11 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from actors.models import Actor
+from events import rules
 from events.acled import ACLED_ACTOR_SEPARATOR, ACLED_SOURCE_SEPARATOR
-from events.models import NO_COUNTRY, Citation, Event, EventActor, ImportBatch, Source
-from events.services import event_id_next, event_sync_interaction
+from events.models import Citation, Event, EventActor, ImportBatch, Source
+from events.rules import Action
+from events.services import event_assign_id, event_sync_interaction
 from events.vocab import ActorRole, InterCode, Status, parse_inter
 from places.models import KIND_RANK, Place
 
@@ -90,7 +92,24 @@ def _names(text: Any, separator: str = ";") -> list[str]:
     return names
 
 
-class EventResource(resources.ModelResource):
+class RulesResourceMixin:
+    """Each imported row is an add or a change by the importing user, checked by events.rules; a
+    refused row is an invalid row, named in the preview and the ImportBatch report."""
+
+    def after_init_instance(self, instance, new, row, **kwargs) -> None:
+        super().after_init_instance(instance, new, row, **kwargs)
+        user = kwargs.get("user")
+        action = Action.ADD if new else Action.CHANGE
+        if user is not None and user.is_authenticated:
+            reason = rules.refusal(user, action, instance)
+        else:  # a system import (no request): the state rules still hold
+            reason = rules.state_refusal(action, instance)
+        if reason:
+            column = self._meta.import_id_fields[0]
+            raise ValidationError({column: reason})
+
+
+class EventResource(RulesResourceMixin, resources.ModelResource):
     """Events as one row each: the pair, the place path, actors and sources by name."""
 
     event_id = fields.Field(attribute="event_id", column_name="event_id")
@@ -174,16 +193,7 @@ class EventResource(resources.ModelResource):
     # -- import --------------------------------------------------------------------------------
 
     def before_import_row(self, row, **kwargs) -> None:
-        event_id = str(row.get("event_id") or "").strip()
-        row["event_id"] = event_id
-        if not event_id:
-            return
-        stored = Event.objects.filter(event_id=event_id).values_list("status", flat=True).first()
-        user = kwargs.get("user")
-        if stored == Status.RETRACTED:
-            raise ValidationError({"event_id": f"{event_id} was retracted and cannot be changed."})
-        if stored == Status.PUBLISHED and not (user and user.has_perm("events.publish_event")):
-            raise ValidationError({"event_id": f"{event_id} is published: only reviewers can change it."})
+        row["event_id"] = str(row.get("event_id") or "").strip()
 
     def import_instance(self, instance: Event, row, **kwargs) -> None:
         errors: dict[str, list[str]] = {}
@@ -272,8 +282,7 @@ class EventResource(resources.ModelResource):
             instance.status = Status.DRAFT
             instance.created_by = user
             instance.version = 1
-            if not instance.event_id:
-                instance.event_id = event_id_next(prefix=(instance.place.country_code or NO_COUNTRY).upper())
+            event_assign_id(event=instance)
         else:
             instance.version += 1
         instance.updated_by = user
@@ -367,7 +376,7 @@ def record_admin_import(*, dataset, result, dry_run: bool, file_name: str, user)
     )
 
 
-class SourceResource(resources.ModelResource):
+class SourceResource(RulesResourceMixin, resources.ModelResource):
     """Sources by name (their natural key)."""
 
     class Meta:
@@ -377,7 +386,7 @@ class SourceResource(resources.ModelResource):
         skip_unchanged = True
 
 
-class ActorResource(resources.ModelResource):
+class ActorResource(RulesResourceMixin, resources.ModelResource):
     """Actors by name; the parent force by name too."""
 
     parent = fields.Field(attribute="parent", column_name="parent", widget=NameWidget(Actor))
@@ -399,7 +408,7 @@ class ActorResource(resources.ModelResource):
                 raise ValidationError({"kind": str(exc)}) from None
 
 
-class PlaceResource(resources.ModelResource):
+class PlaceResource(RulesResourceMixin, resources.ModelResource):
     """Places with their parent as a path of names; matched on (parent, name, kind)."""
 
     parent = fields.Field(attribute="parent", column_name="parent", widget=PlacePathWidget())

@@ -1,6 +1,9 @@
 """Writes on events: create, update with optimistic locking, review, publish, retract, delete.
 
-The admin, the API and the importers all go through these functions.
+The admin, the API and the importers all go through these functions; who may call each, and
+what it derives, is decided by events.rules. `by` is the person acting; `by=None` is a system
+write (a command, the seed), to which the state rules still apply (a retracted event stays
+frozen). Publishing, retracting and deleting always need a person allowed to.
 """
 
 from __future__ import annotations
@@ -8,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from events import rules
 from events.duplicates import duplicates_check
-from events.models import NO_COUNTRY, Citation, Event, EventActor, EventIdCounter, Tombstone
-from events.vocab import ActorRole, RetractionReason, Status, interaction_for
+from events.models import Citation, Event, EventActor, EventIdCounter, Tombstone
+from events.rules import Action
+from events.vocab import ActorRole, RetractionReason, Status
 
 
 class StaleVersionError(Exception):
@@ -29,8 +34,12 @@ class StaleVersionError(Exception):
         )
 
 
-def _prefix_for(event: Event) -> str:
-    return (event.place.country_code or NO_COUNTRY).upper()
+def _check(by, action: Action, event: Event | None = None, **kwargs: Any) -> None:
+    """A person's write is checked in full; a system write (by=None) against the state rules only."""
+    if by is None:
+        rules.check_state(action, event, model=Event, **kwargs)
+    else:
+        rules.check(by, action, event, model=Event, **kwargs)
 
 
 def event_id_next(*, prefix: str) -> str:
@@ -54,6 +63,12 @@ def event_id_next(*, prefix: str) -> str:
     return candidate
 
 
+def event_assign_id(*, event: Event) -> None:
+    """Give a new event the next id of its country (imported ACLED ids are kept)."""
+    if not event.event_id:
+        event.event_id = event_id_next(prefix=rules.event_id_prefix(event.place.country_code))
+
+
 def event_sync_interaction(*, event: Event) -> None:
     """Re-derive `interaction` from the inter codes of the event's actor1 and actor2."""
     inters = dict(
@@ -61,7 +76,7 @@ def event_sync_interaction(*, event: Event) -> None:
             "role", "inter"
         )
     )
-    interaction = interaction_for(inters.get(ActorRole.ACTOR1), inters.get(ActorRole.ACTOR2))
+    interaction = rules.event_interaction(inters.get(ActorRole.ACTOR1), inters.get(ActorRole.ACTOR2))
     if interaction != event.interaction:
         Event.objects.filter(pk=event.pk).update(interaction=interaction)
         # The history row of this version (written by the save this call follows, in the same
@@ -100,11 +115,12 @@ def event_create(
     **fields: Any,
 ) -> Event:
     """Create a draft event with a fresh event_id; `actors` is a list of (Actor, role[, inter])."""
+    _check(by, Action.ADD)
     with transaction.atomic():
         event = Event(**fields)
         event.created_by = event.updated_by = by
         event.full_clean(exclude=["event_id", "period_start", "period_end", "disorder_type"])
-        event.event_id = event.event_id or event_id_next(prefix=_prefix_for(event))
+        event_assign_id(event=event)
         event.save()
         event_set_actors(event=event, actors=actors)
         event_set_citations(event=event, citations=citations)
@@ -124,8 +140,7 @@ def event_save(*, event: Event, expected_version: int, by=None) -> Event:
     """Save a curator's changes to an existing event, refusing a stale copy (optimistic lock)."""
     with transaction.atomic():
         event_lock(event=event, expected_version=expected_version)
-        if event.status == Status.RETRACTED:
-            raise ValidationError("A retracted event cannot be changed.")
+        _check(by, Action.CHANGE, event)
         event.full_clean(exclude=["event_id", "period_start", "period_end", "disorder_type"])
         event.version = expected_version + 1
         event.updated_by = by
@@ -151,6 +166,9 @@ def event_update(
         for name, value in data.items():
             setattr(event, name, value)
         event_save(event=event, expected_version=expected_version, by=by)
+        for part, given in ((EventActor, actors), (Citation, citations)):
+            if given is not None and by is not None:
+                rules.check(by, Action.CHANGE, model=part, event=event)
         if actors is not None:
             event_set_actors(event=event, actors=actors)
         if citations is not None:
@@ -174,8 +192,7 @@ def _set_status(*, event: Event, status: str, by, **extra: Any) -> Event:
 
 def event_mark_reviewed(*, event: Event, by, confirm_not_duplicate: bool = False) -> Event:
     """A curator's draft is ready for a reviewer (once its likely duplicates are settled)."""
-    if event.status != Status.DRAFT:
-        raise ValidationError(f"Only drafts can be marked reviewed; {event.event_id} is {event.status}.")
+    _check(by, Action.MARK_REVIEWED, event)
     duplicates_check(event=event, by=by, confirm_not_duplicate=confirm_not_duplicate)
     return _set_status(event=event, status=Status.REVIEWED, by=by)
 
@@ -183,12 +200,9 @@ def event_mark_reviewed(*, event: Event, by, confirm_not_duplicate: bool = False
 def event_publish(*, event: Event, by, confirm_not_duplicate: bool = False) -> Event:
     """Make an event public; only reviewers may, only with at least one citation, and once its
     likely duplicates are merged or confirmed distinct (events.duplicates.duplicates_check)."""
-    if by is None or not by.has_perm("events.publish_event"):
-        raise PermissionDenied("Only reviewers can publish events.")
+    rules.check(by, Action.PUBLISH, event)
     if event.status == Status.PUBLISHED:
         return event
-    if event.status == Status.RETRACTED:
-        raise ValidationError(f"{event.event_id} was retracted and cannot be published again.")
     if not event.citations.exists():
         raise ValidationError(
             f"{event.event_id} has no citation; add the source it relies on before publishing."
@@ -199,8 +213,7 @@ def event_publish(*, event: Event, by, confirm_not_duplicate: bool = False) -> E
 
 def event_retract(*, event: Event, by, reason: str = RetractionReason.ERROR) -> Event:
     """Withdraw an event from public view, leaving a tombstone for mirrors."""
-    if by is None or not by.has_perm("events.retract_event"):
-        raise PermissionDenied("Only reviewers can retract events.")
+    rules.check(by, Action.RETRACT, event)
     if reason not in RetractionReason.values:
         raise ValidationError(f"Unknown retraction reason {reason!r}.")
     if event.status == Status.RETRACTED:
@@ -218,9 +231,7 @@ def event_retract(*, event: Event, by, reason: str = RetractionReason.ERROR) -> 
 
 def event_delete(*, event: Event, by) -> None:
     """Delete an event: drafts by curators; published events only by reviewers (tombstoned)."""
-    is_public = event.status in (Status.PUBLISHED, Status.RETRACTED)
-    if is_public and (by is None or not by.has_perm("events.retract_event")):
-        raise PermissionDenied("Only reviewers can delete published or retracted events.")
+    rules.check(by, Action.DELETE, event)
     with transaction.atomic():
         # A retracted event has a tombstone only if it was ever published: a draft's id never was public.
         tombstoned = Tombstone.objects.filter(event_id=event.event_id).exists()

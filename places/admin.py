@@ -1,9 +1,8 @@
 """Curation admin for the place hierarchy (country > admin1 > … > site)."""
 
 from django.contrib import admin
-from import_export.admin import ImportExportMixin
-from simple_history.admin import SimpleHistoryAdmin
 
+from events.admin_base import HistoryAdmin, RulesImportExportMixin
 from events.importers.upload import BulkImportMixin, LimitedImportForm
 from events.merge_admin import merge_action
 from events.resources import PlaceResource
@@ -12,7 +11,7 @@ from places.services import place_merge, place_merge_problems
 
 
 @admin.register(Place)
-class PlaceAdmin(BulkImportMixin, ImportExportMixin, SimpleHistoryAdmin):
+class PlaceAdmin(BulkImportMixin, RulesImportExportMixin, HistoryAdmin):
     resource_classes = [PlaceResource]  # the parent as a path of names
     import_form_class = LimitedImportForm  # size limits, no zip bombs
     list_display = ["name", "kind", "parent", "country_code", "latitude", "longitude", "geo_precision"]

@@ -1,4 +1,4 @@
-"""Who may do what through the API (DESIGN.md §7 "Roles").
+"""Who may do what through the API: the DRF face of events.rules.
 
 Anonymous callers and viewers read; curators create, change and delete drafts and reference
 data; reviewers also publish, retract and change published events; superusers do everything.
@@ -13,7 +13,9 @@ from rest_framework import permissions
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
-from events.vocab import Status
+from events import rules
+from events.models import Event
+from events.rules import Action
 
 
 def prime_permission_cache(user) -> None:
@@ -33,26 +35,56 @@ def prime_permission_cache(user) -> None:
     user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
 
 
-class ModelPermissions(permissions.DjangoModelPermissionsOrAnonReadOnly):
-    """Anyone reads; writes need the model's add/change/delete permission (curators)."""
+# The rules' action for each HTTP method that writes.
+METHOD_ACTIONS = {"POST": Action.ADD, "PUT": Action.CHANGE, "PATCH": Action.CHANGE, "DELETE": Action.DELETE}
 
 
-class EventPermissions(ModelPermissions):
-    """Curators change drafts; changing a published or retracted event takes a reviewer."""
+class RulesPermission(permissions.BasePermission):
+    """Asks events.rules whether the caller may do `action` (a class attribute, or the method's)."""
 
-    message = "Only reviewers can change published events; curators change drafts."
+    action: Action | None = None
+    message = "You may not do this."
 
-    def has_object_permission(self, request, view, obj) -> bool:
-        if request.method in ("PUT", "PATCH") and obj.status in (Status.PUBLISHED, Status.RETRACTED):
-            return request.user.has_perm("events.publish_event")
-        return True
+    def _action(self, request) -> Action | None:
+        return self.action or METHOD_ACTIONS.get(request.method)
+
+    def _allowed(self, request, obj=None, model=None) -> bool:
+        action = self._action(request)
+        if action is None:
+            return False
+        reason = rules.permission_refusal(request.user, action, obj, model=model)
+        if reason:
+            self.message = reason
+        return reason is None
 
 
-class CanPublish(permissions.BasePermission):
-    message = "Only reviewers can publish events."
+class ModelPermissions(RulesPermission):
+    """Anyone reads (what they may see is the queryset's business, EventQuerySet.visible_to);
+    writes are events.rules': curators change drafts and reference data, reviewers published
+    events. A state the rules refuse to everyone (a retracted event) is the service's 400."""
 
     def has_permission(self, request, view) -> bool:
-        return request.user.is_authenticated and request.user.has_perm("events.publish_event")
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return self._allowed(request, model=view.get_queryset().model)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return self._allowed(request, obj)
+
+
+EventPermissions = ModelPermissions  # events follow the same rules, with their workflow
+
+
+class CanPublish(RulesPermission):
+    action = Action.PUBLISH
+
+    def has_permission(self, request, view) -> bool:
+        return self._allowed(request, model=Event)
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return self._allowed(request, obj)
 
 
 class CanViewUnpublished(permissions.BasePermission):
@@ -64,11 +96,8 @@ class CanViewUnpublished(permissions.BasePermission):
         return request.user.is_authenticated and request.user.has_perm("events.view_event")
 
 
-class CanRetract(permissions.BasePermission):
-    message = "Only reviewers can retract events."
-
-    def has_permission(self, request, view) -> bool:
-        return request.user.is_authenticated and request.user.has_perm("events.retract_event")
+class CanRetract(CanPublish):
+    action = Action.RETRACT
 
 
 class AnonThrottle(AnonRateThrottle):

@@ -33,8 +33,7 @@ from events.demo.words import (
     S,
 )
 from events.demo.world import DEMO_FIRST_DAY, DEMO_LAST_DAY, DEMO_NOW, WEEKLY_IMPORTS_FROM, Country, World
-from events.models import event_period
-from events.vocab import disorder_type_for, interaction_for
+from events.rules import event_derived
 
 
 def cumulative(pairs: Sequence[tuple[object, float]]) -> tuple[list, list[float]]:
@@ -153,7 +152,9 @@ class EventMaker:
         )
         inter1 = actor1[2] if actor1 else None
         inter2 = actor2[2] if actor2 else None
-        period_start, period_end = event_period(day, precision, end_date)
+        disorder_type, interaction, period_start, period_end = event_derived(
+            event_type, sub_type, day, precision, end_date, inter1, inter2
+        )
         pk = self._id("event")
         serial = self.serials.get(country.code, 0) + 1
         self.serials[country.code] = serial
@@ -194,8 +195,8 @@ class EventMaker:
             event_type,
             sub_type,
             "",
-            disorder_type_for(event_type, sub_type),
-            interaction_for(inter1, inter2),
+            disorder_type,
+            interaction,
             place_id,
             geo,
             fatalities,

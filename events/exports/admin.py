@@ -17,11 +17,7 @@ def _filename(extension: str) -> str:
 
 
 class EventExportActionsMixin:
-    """`export_selected_acled` and `export_selected_xlsx` for EventAdmin's actions; the import
-    screen only for those who may add events (import-export would let any staff user in)."""
-
-    def has_import_permission(self, request) -> bool:
-        return request.user.has_perm("events.add_event")
+    """`export_selected_acled` and `export_selected_xlsx` for EventAdmin's actions."""
 
     # Offered to curators and reviewers; viewers export through the Export screen and the API.
     @admin.action(description="Export selected events as ACLED CSV", permissions=["change"])

@@ -41,16 +41,14 @@ from events.models import (
     ImportBatch,
     Source,
     Tombstone,
-    event_period,
 )
+from events.rules import DERIVED_FIELDS, event_derived
 from events.sql import ids_in, pg_array
 from events.vocab import (
     ActorRole,
     GeoPrecision,
     SourceScale,
     Status,
-    disorder_type_for,
-    interaction_for,
 )
 from places.countries import country_by_name
 from places.models import Place, PlaceKind
@@ -81,7 +79,6 @@ EVENT_FIELDS: tuple[str, ...] = (
 )
 MAIN_ROLES = (ActorRole.ACTOR1, ActorRole.ACTOR2)
 # Columns of the rows an import writes, in the order the loader builds its tuples.
-DERIVED_FIELDS = ("disorder_type", "interaction", "period_start", "period_end")
 EVENT_INSERT_COLUMNS: tuple[str, ...] = (
     *EVENT_FIELDS,
     *DERIVED_FIELDS,
@@ -838,14 +835,17 @@ class EventLoader:
 
     @staticmethod
     def _derived(values: tuple, main: frozenset) -> tuple:
-        """(disorder_type, interaction, period_start, period_end) from a record's values, as
-        Event.derive and event_sync_interaction compute them."""
+        """The DERIVED_FIELDS of a record's values, by the event rules (no query)."""
         event_date, end_date, time_precision, event_type, sub_event_type = values[:5]
         inters = {role: inter for role, _, _, inter in main}
-        return (
-            disorder_type_for(event_type, sub_event_type),
-            interaction_for(inters.get(ActorRole.ACTOR1), inters.get(ActorRole.ACTOR2)),
-            *event_period(event_date, time_precision, end_date),
+        return event_derived(
+            event_type,
+            sub_event_type,
+            event_date,
+            time_precision,
+            end_date,
+            inters.get(ActorRole.ACTOR1),
+            inters.get(ActorRole.ACTOR2),
         )
 
     def _actor_rows(self, event_pk: int, record: EventRecord) -> list[tuple]:

@@ -1,0 +1,231 @@
+"""The event rules: who may do what to an event and to what hangs off it, and what is derived.
+
+Every surface asks here and nowhere else: the admin (add, change, delete and history views of
+every model, inlines, actions), django-import-export resources, the API's permissions and the
+services. Importers call the derivations, row by row, without queries.
+
+Two kinds of "no":
+
+- a *permission* refusal (PermissionDenied, 403): this user may not (no role that allows it, or a
+  published event's content, which only reviewers change);
+- a *state* refusal (ValidationError, 400): nobody may, in this state (a retracted event is
+  frozen; only drafts are marked reviewed; earlier versions are never written back).
+
+The roles (events/roles.py): Viewers read; Curators add, change and delete drafts and reference
+data; Reviewers also publish, retract, change published events and delete public ones (leaving a
+tombstone); superusers hold every permission. An event's actors' parts (EventActor) and its
+citations change exactly when the event may: adding a citation to an event, or moving one onto
+it, is a change of that event.
+
+Nothing here queries the database (user.has_perm reads the user's cached permissions), so
+admin lists and API pages keep their query counts.
+"""
+
+from __future__ import annotations
+
+import calendar
+import contextlib
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from events.vocab import Status, TimePrecision, disorder_type_for, interaction_for
+
+NO_COUNTRY = "XXX"  # event_id prefix for places with no country (international waters, …)
+PUBLIC_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
+EVENT = "events.event"
+EVENT_PARTS = ("events.eventactor", "events.citation")  # rows that belong to one event
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    ADD = "add"
+    CHANGE = "change"
+    DELETE = "delete"
+    MARK_REVIEWED = "mark_reviewed"
+    PUBLISH = "publish"
+    RETRACT = "retract"
+    REVERT = "revert"  # write an earlier version back: never offered (history is read-only)
+
+
+# The permission each action needs on top of the rules below; add/change/delete/view are the
+# model's own (events.change_citation, places.add_place, …).
+WORKFLOW_PERMISSIONS = {
+    Action.PUBLISH: "events.publish_event",
+    Action.RETRACT: "events.retract_event",
+    Action.MARK_REVIEWED: "events.change_event",
+}
+REVIEWER_PERMISSION = "events.publish_event"  # changes published events
+PUBLIC_DELETE_PERMISSION = "events.retract_event"  # deletes published or retracted events
+
+
+def _label(model) -> str:
+    return model._meta.label_lower
+
+
+def _events_concerned(obj, model, event) -> list:
+    """The events an action on this row touches: the event itself, or a part's event(s)."""
+    label = _label(model)
+    if label == EVENT:
+        return [obj] if obj is not None else []
+    if label not in EVENT_PARTS:
+        return []
+    events = []
+    if obj is not None and obj.pk is not None and obj.event_id is not None:
+        events.append(obj.event)  # where it hangs now
+    if event is not None and all(event.pk != known.pk for known in events):
+        events.append(event)  # where it is being added or moved to
+    return events
+
+
+def permission_refusal(user, action: Action, obj=None, *, model=None, event=None) -> str | None:
+    """Why `user` may not `action` this row (or, with no row, rows of `model`); None if they may.
+
+    `event` is the event a part (citation, event actor) is being added to or moved onto.
+    """
+    model = model if model is not None else type(obj)
+    if action == Action.REVERT:
+        return None  # nobody may: see state_refusal
+    if user is None or not user.is_authenticated or not user.is_active:
+        return "Sign in to make changes."
+    opts = model._meta
+    permission = WORKFLOW_PERMISSIONS.get(action) or f"{opts.app_label}.{action}_{opts.model_name}"
+    if not user.has_perm(permission):
+        if action in (Action.PUBLISH, Action.RETRACT):
+            return f"Only reviewers can {action} events."
+        return f"Your role does not allow you to {action} {opts.verbose_name_plural}."
+    for concerned in _events_concerned(obj, model, event):
+        if concerned.status not in PUBLIC_STATUSES:
+            continue
+        if _label(model) == EVENT and action == Action.DELETE:
+            if not user.has_perm(PUBLIC_DELETE_PERMISSION):
+                return "Only reviewers can delete published or retracted events."
+        elif action != Action.VIEW and not user.has_perm(REVIEWER_PERMISSION):
+            if _label(model) == EVENT:
+                return f"{concerned.event_id} is {concerned.status}: only reviewers can change it."
+            return (
+                f"{concerned.event_id} is {concerned.status}: only reviewers change "
+                "the actors and citations of published events."
+            )
+    return None
+
+
+def state_refusal(action: Action, obj=None, *, model=None, event=None) -> str | None:
+    """Why nobody may `action` this row in its event's present state; None if the state allows it."""
+    model = model if model is not None else type(obj)
+    if action == Action.REVERT:
+        return "Earlier versions are read-only; copy what you need into the change form."
+    for concerned in _events_concerned(obj, model, event):
+        is_event = _label(model) == EVENT
+        if action == Action.MARK_REVIEWED and concerned.status != Status.DRAFT:
+            return f"Only drafts can be marked reviewed; {concerned.event_id} is {concerned.status}."
+        if concerned.status == Status.RETRACTED and (
+            action in (Action.CHANGE, Action.PUBLISH) or (not is_event and action != Action.VIEW)
+        ):
+            if action == Action.PUBLISH:
+                return f"{concerned.event_id} was retracted and cannot be published again."
+            return f"{concerned.event_id} was retracted: it and its actors and citations cannot be changed."
+    return None
+
+
+def refusal(user, action: Action, obj=None, *, model=None, event=None) -> str | None:
+    """The first reason `user` may not do this (permission, then state); None if they may."""
+    return permission_refusal(user, action, obj, model=model, event=event) or state_refusal(
+        action, obj, model=model, event=event
+    )
+
+
+def may(user, action: Action, obj=None, *, model=None, event=None) -> bool:
+    """Whether `user` may `action` this row (or rows of `model`, or a part onto `event`)."""
+    return refusal(user, action, obj, model=model, event=event) is None
+
+
+def check(user, action: Action, obj=None, *, model=None, event=None) -> None:
+    """Raise PermissionDenied (who) or ValidationError (the state) unless `user` may."""
+    denied = permission_refusal(user, action, obj, model=model, event=event)
+    if denied:
+        raise PermissionDenied(denied)
+    invalid = state_refusal(action, obj, model=model, event=event)
+    if invalid:
+        raise ValidationError(invalid)
+
+
+def check_state(action: Action, obj=None, *, model=None, event=None) -> None:
+    """Raise ValidationError if the event's state forbids this to everyone (system writes included)."""
+    invalid = state_refusal(action, obj, model=model, event=event)
+    if invalid:
+        raise ValidationError(invalid)
+
+
+# --- what an event derives ----------------------------------------------------------------------
+
+# The derived columns, in the order event_derived returns them (the importers' column order).
+DERIVED_FIELDS = ("disorder_type", "interaction", "period_start", "period_end")
+
+
+def event_id_prefix(country_code: str | None) -> str:
+    """The prefix of a new event's id: its country's ISO alpha-3 code (SYR12345), else XXX."""
+    return (country_code or NO_COUNTRY).upper()
+
+
+def event_period(
+    event_date: dt.date, time_precision: int, end_date: dt.date | None = None
+) -> tuple[dt.date, dt.date]:
+    """The days an event may have happened on, given how precisely its date is known.
+
+    Day precision is the day itself; week precision is the week centred on the date (ACLED
+    codes such events to the middle of the week); month precision is the calendar month.
+    An explicit end_date extends the period.
+    """
+    if time_precision == TimePrecision.WEEK:
+        start, end = event_date - dt.timedelta(days=3), event_date + dt.timedelta(days=3)
+    elif time_precision == TimePrecision.MONTH:
+        last = calendar.monthrange(event_date.year, event_date.month)[1]
+        start, end = event_date.replace(day=1), event_date.replace(day=last)
+    else:
+        start = end = event_date
+    if end_date and end_date > end:
+        end = end_date
+    return start, end
+
+
+def event_interaction(inter1: int | None, inter2: int | None) -> int | None:
+    """ACLED's interaction from the inter codes actor 1 and actor 2 have in the event."""
+    return interaction_for(inter1, inter2)
+
+
+def event_derived(
+    event_type: str,
+    sub_event_type: str,
+    event_date: dt.date,
+    time_precision: int,
+    end_date: dt.date | None,
+    inter1: int | None,
+    inter2: int | None,
+) -> tuple:
+    """The derived values of a valid event, in DERIVED_FIELDS order (one call per imported row)."""
+    return (
+        disorder_type_for(event_type, sub_event_type),
+        interaction_for(inter1, inter2),
+        *event_period(event_date, time_precision, end_date),
+    )
+
+
+def event_derive(event: Any) -> None:
+    """Set the derived fields that depend only on the event's own row (Event.save calls this).
+
+    `interaction` depends on the actor rows: the services set it with event_interaction once they
+    are saved. `geo_precision` defaults to the place's.
+    """
+    if event.event_type and (event.sub_event_type or event.legacy_event_type):
+        # An invalid pair is refused by Event.clean() and by the CHECK constraint.
+        with contextlib.suppress(KeyError):
+            event.disorder_type = disorder_type_for(event.event_type, event.sub_event_type)
+    if event.event_date:
+        event.period_start, event.period_end = event_period(
+            event.event_date, event.time_precision, event.end_date
+        )
+    if event.geo_precision is None and event.place_id:
+        event.geo_precision = event.place.geo_precision
