@@ -64,8 +64,8 @@ class ModelPermissions(RulesPermission):
     events. A state the rules refuse to everyone (a retracted event) is the service's 400."""
 
     def has_permission(self, request, view) -> bool:
-        if request.method in permissions.SAFE_METHODS:
-            return True
+        if request.method in permissions.SAFE_METHODS or getattr(view, "_ignore_model_permissions", False):
+            return True  # reads; or a view of no model (the API root), which answers 405 to writes
         return self._allowed(request, model=view.get_queryset().model)
 
     def has_object_permission(self, request, view, obj) -> bool:
