@@ -61,6 +61,11 @@ REVIEWER_PERMISSION = "events.publish_event"  # changes published events
 PUBLIC_DELETE_PERMISSION = "events.retract_event"  # deletes published or retracted events
 
 
+def is_frozen(status: str) -> bool:
+    """A retracted event is frozen: nobody, no import included, changes it or its parts."""
+    return status == Status.RETRACTED
+
+
 def _label(model) -> str:
     return model._meta.label_lower
 
@@ -121,7 +126,7 @@ def state_refusal(action: Action, obj=None, *, model=None, event=None) -> str | 
         is_event = _label(model) == EVENT
         if action == Action.MARK_REVIEWED and concerned.status != Status.DRAFT:
             return f"Only drafts can be marked reviewed; {concerned.event_id} is {concerned.status}."
-        if concerned.status == Status.RETRACTED and (
+        if is_frozen(concerned.status) and (
             action in (Action.CHANGE, Action.PUBLISH) or (not is_event and action != Action.VIEW)
         ):
             if action == Action.PUBLISH:

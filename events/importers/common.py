@@ -42,7 +42,7 @@ from events.models import (
     Source,
     Tombstone,
 )
-from events.rules import DERIVED_FIELDS, event_derived
+from events.rules import DERIVED_FIELDS, event_derived, is_frozen
 from events.sql import ids_in, pg_array
 from events.vocab import (
     ActorRole,
@@ -802,7 +802,7 @@ class EventLoader:
                 continue
             values, main, assoc, cited = desired
             stored_ts = entry["values"][-1]
-            if entry["status"] == Status.RETRACTED:
+            if is_frozen(entry["status"]):
                 self.unchanged += 1
                 self.left_alone += 1
             elif (
