@@ -237,6 +237,8 @@ def history_payload(world: World, label: str, name: str, obj) -> dict:
     for field_name in form.fields:
         if field_name in data or not any(key.startswith(field_name) for key in data):
             _encode(field_name, form[field_name].value(), data)
+    if isinstance(obj, Event):  # the version an attacker would send: the current one, as the change page's
+        data["expected_version"] = str(obj.version)
     return change_text(label, data, " (reverted)")
 
 
