@@ -68,10 +68,11 @@ def build_world() -> World:
     militia = Actor.objects.create(name="Hill Militia", kind=InterCode.POLITICAL_MILITIA, country="SYR")
     relation = ActorRelation.objects.create(subject=militia, object=army, kind="allied_with")
 
-    def make(event_id: str) -> Event:
+    def make(event_id: str, month: int) -> Event:
+        # Months apart, so that no two of them are likely duplicates (which would hold up publishing).
         return event_create(
             event_id=event_id,
-            event_date=dt.date(2015, 5, 20),
+            event_date=dt.date(2015, month, 20),
             event_type="Battles",
             sub_event_type="Armed clash",
             place=town,
@@ -82,9 +83,9 @@ def build_world() -> World:
         )
 
     reviewer = users["reviewer"]
-    published = event_publish(event=make("SYR1001"), by=reviewer)
-    retracted = event_retract(event=event_publish(event=make("SYR4004"), by=reviewer), by=reviewer)
-    draft = make("SYR2002")
+    published = event_publish(event=make("SYR1001", 5), by=reviewer)
+    retracted = event_retract(event=event_publish(event=make("SYR4004", 8), by=reviewer), by=reviewer)
+    draft = make("SYR2002", 11)
     events = {"published": published, "retracted": retracted, "draft": draft}
     objects = {
         "events.event": events,

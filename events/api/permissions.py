@@ -66,7 +66,9 @@ class ModelPermissions(RulesPermission):
     def has_permission(self, request, view) -> bool:
         if request.method in permissions.SAFE_METHODS or getattr(view, "_ignore_model_permissions", False):
             return True  # reads; or a view of no model (the API root), which answers 405 to writes
-        return self._allowed(request, model=view.get_queryset().model)
+        # A plain APIView (the aggregates) has a queryset but no get_queryset().
+        queryset = view.get_queryset() if hasattr(view, "get_queryset") else view.queryset
+        return self._allowed(request, model=queryset.model)
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in permissions.SAFE_METHODS:

@@ -98,6 +98,9 @@ MODEL_DOORS = {
     "export": "export",
     "errors_csv": "errors_csv",
     "password_change": "user_password",  # auth.user: set another user's password
+    "duplicates": "duplicates_queue",  # events.event: the possible-duplicates queue (reads)
+    "duplicates_decide": "duplicates_decide",  # records "not duplicates" for a pair
+    "duplicates_merge": "duplicates_merge",  # merges one event of a pair into the other
 }
 SITE_DOORS = {
     "index": "index",
@@ -319,6 +322,8 @@ def cells_for(world: World, role: str, door: Door) -> list[Cell]:
     def key(obj) -> str:
         return str(obj.user_id if isinstance(obj, TokenProxy) else obj.pk)
 
+    if kind.startswith("duplicates_"):
+        return _duplicates_cells(world, role, door)
     if kind == "changelist":
         cells.append(Cell(door, _fill(door.route, []), "list", post=None, may_write=False))
         for action in ma.get_actions(superuser_request(world)):
@@ -475,6 +480,33 @@ def cells_for(world: World, role: str, door: Door) -> list[Cell]:
     else:
         raise AssertionError(f"No cells for {door}")
     return cells
+
+
+def _duplicates_cells(world: World, role: str, door: Door) -> list[Cell]:
+    """The duplicates queue reads; a "not duplicates" decision is a curator's; a merge that
+    touches a published event is a reviewer's (a draft into a published event here)."""
+    events = world.objects["events.event"]
+    draft, published = events["draft"], events["published"]
+    url = _fill(door.route, [])
+    pair = f"{draft.pk},{published.pk}"
+    if door.kind == "duplicates_queue":
+        return [Cell(door, url, "the duplicates queue", {}, may_write=False)]
+    if door.kind == "duplicates_decide":
+        return [
+            Cell(
+                door,
+                url,
+                "not duplicates",
+                {"pair": pair},
+                may_write=role in WRITERS,
+                must_write=role in WRITERS,
+            )
+        ]
+    reviewer = role in ("reviewer", "superuser")
+    post = {"pair": pair, "survivor": str(published.pk)}
+    return [
+        Cell(door, url, "merge a draft into a published event", post, may_write=reviewer, must_write=reviewer)
+    ]
 
 
 def _site_cells(world: World, role: str, door: Door) -> list[Cell]:
