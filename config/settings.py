@@ -160,13 +160,14 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_LOCKOUT_CALLABLE = "events.api.auth.lockout_response"
-AXES_CLIENT_IP_CALLABLE = "events.api.auth.client_ip"
+AXES_CLIENT_IP_CALLABLE = "config.proxies.client_ip"
 AXES_ENABLE_ADMIN = False  # no admin pages for the attempts: manage.py axes_list_attempts / axes_reset_*
 # No "AXES: BEGIN version …" banner from every process (each manage.py command printed it, noise in
 # scripts); failed logins and lockouts are logged either way.
 AXES_VERBOSE = env_bool("AXES_VERBOSE", False)
 # Proxies in front of gunicorn that append to X-Forwarded-For (0: REMOTE_ADDR is the client, and a
-# client's own X-Forwarded-For is ignored, so it cannot pick a fresh address per attempt).
+# client's own X-Forwarded-For is ignored, so it cannot pick a fresh address per attempt). The login
+# lockout and the API throttles count the same address (config/proxies.py).
 TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 
 # ACLED's OAuth token flow for the ACLED-compatible API (django-oauth-toolkit; events/acled_api/oauth.py,
@@ -256,6 +257,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "events.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "events.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["events.api.permissions.AnonThrottle"],
+    # AnonThrottle counts config.proxies.client_ip, like the login lockout; any other DRF throttle
+    # agrees with it through NUM_PROXIES (unset, DRF would key on the client's X-Forwarded-For).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     # "off" disables anonymous throttling (load tests); read per request, so tests can change it.
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("ANON_THROTTLE_RATE", "120/minute")},
 }

@@ -23,21 +23,6 @@ from events.api.parsers import JSONParser
 from events.api.serializers import ErrorSerializer
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address as the login throttle counts it (settings.AXES_CLIENT_IP_CALLABLE).
-
-    REMOTE_ADDR, unless settings.TRUSTED_PROXY_COUNT proxies stand in front: then the address the
-    outermost of them saw, counted from the right of X-Forwarded-For, since everything to its left
-    is whatever the client chose to send.
-    """
-    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
-    if proxies > 0:
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            return hops[-proxies]
-    return request.META.get("REMOTE_ADDR")
-
-
 def lockout_message() -> str:
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return (
