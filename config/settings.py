@@ -310,7 +310,11 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 IMPORT_FORMATS = [CSV, TSV, XLSX]
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
 IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", 50 * 1024 * 1024))
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# The admin exports the spreadsheet formats only, escaped like every export by the resources
+# (events.resources.SpreadsheetResource); django-import-export's own escape drops a leading "=",
+# altering the data, and turns numbers into text.
+EXPORT_FORMATS = [CSV, TSV, XLSX]
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # The admin import keeps the upload between preview and confirmation in Django's default
 # storage, not a local temp folder another web node could not see (DESIGN.md §6).
 IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"

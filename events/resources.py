@@ -22,6 +22,7 @@ from import_export import fields, resources, widgets
 from actors.models import Actor
 from events import rules
 from events.acled import ACLED_ACTOR_SEPARATOR, ACLED_SOURCE_SEPARATOR
+from events.exports.columns import escape_formula, unescape_formula
 from events.models import Citation, Event, EventActor, ImportBatch, Source
 from events.rules import Action
 from events.services import event_assign_id, event_sync_interaction
@@ -109,7 +110,27 @@ class RulesResourceMixin:
             raise ValidationError({column: reason})
 
 
-class EventResource(RulesResourceMixin, resources.ModelResource):
+class SpreadsheetResource(resources.ModelResource):
+    """A resource whose text cells leave formula-escaped and come back unescaped.
+
+    The same rule as every other export (events.exports.columns.escape_formula): text cells only,
+    so a negative coordinate or count stays a number; the import undoes it as the ACLED importer does.
+    """
+
+    def export_field(self, field, instance, **kwargs):
+        value = super().export_field(field, instance, **kwargs)
+        if isinstance(value, str) and not isinstance(field.widget, widgets.NumberWidget):
+            return escape_formula(value)
+        return value
+
+    def import_row(self, row, instance_loader, **kwargs):
+        for column, value in row.items():
+            if isinstance(value, str):
+                row[column] = unescape_formula(value)
+        return super().import_row(row, instance_loader, **kwargs)
+
+
+class EventResource(RulesResourceMixin, SpreadsheetResource):
     """Events as one row each: the pair, the place path, actors and sources by name."""
 
     event_id = fields.Field(attribute="event_id", column_name="event_id")
@@ -376,7 +397,7 @@ def record_admin_import(*, dataset, result, dry_run: bool, file_name: str, user)
     )
 
 
-class SourceResource(RulesResourceMixin, resources.ModelResource):
+class SourceResource(RulesResourceMixin, SpreadsheetResource):
     """Sources by name (their natural key)."""
 
     class Meta:
@@ -386,7 +407,7 @@ class SourceResource(RulesResourceMixin, resources.ModelResource):
         skip_unchanged = True
 
 
-class ActorResource(RulesResourceMixin, resources.ModelResource):
+class ActorResource(RulesResourceMixin, SpreadsheetResource):
     """Actors by name; the parent force by name too."""
 
     parent = fields.Field(attribute="parent", column_name="parent", widget=NameWidget(Actor))
@@ -408,7 +429,7 @@ class ActorResource(RulesResourceMixin, resources.ModelResource):
                 raise ValidationError({"kind": str(exc)}) from None
 
 
-class PlaceResource(RulesResourceMixin, resources.ModelResource):
+class PlaceResource(RulesResourceMixin, SpreadsheetResource):
     """Places with their parent as a path of names; matched on (parent, name, kind)."""
 
     parent = fields.Field(attribute="parent", column_name="parent", widget=PlacePathWidget())

@@ -40,6 +40,11 @@ def escape_formula(text: str) -> str:
     return "'" + text if text and text[0] in FORMULA_PREFIXES else text
 
 
+def unescape_formula(text: str) -> str:
+    """What escape_formula wrote, read back: the apostrophe before a formula prefix goes."""
+    return text[1:] if len(text) > 1 and text[0] == "'" and text[1] in FORMULA_PREFIXES else text
+
+
 @dataclass(frozen=True)
 class Column:
     """One exported column: name, Frictionless type, description, how to read it from a row."""

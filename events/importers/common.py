@@ -31,7 +31,7 @@ from tqdm import tqdm
 
 from actors.models import Actor
 from events.duplicates import import_duplicates_report
-from events.exports.columns import ACLED_COORDINATE_DECIMALS
+from events.exports.columns import ACLED_COORDINATE_DECIMALS, unescape_formula
 from events.importers.bulk import allocate_ids, copy_history, copy_rows, update_rows
 from events.models import (
     Citation,
@@ -58,7 +58,6 @@ csv.field_size_limit(16 * 1024 * 1024)  # ACLED notes can be long; the default 1
 CHUNK_ROWS = 10_000  # records parsed, resolved and written together (memory stays flat)
 IN_CHUNK = 2_000  # values per SQL IN (...) list
 ANALYZE_AFTER = 5_000  # events written by a run before the tables' statistics are refreshed
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 # Event fields an import sets, in the order records and stored rows are compared.
 EVENT_FIELDS: tuple[str, ...] = (
@@ -401,9 +400,7 @@ def clean_text(text: str) -> str:
     value = text.strip()
     if "\r" in value:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_PREFIXES:
-        value = value[1:]
-    return value
+    return unescape_formula(value)
 
 
 def split_names(text: str) -> list[str]:
