@@ -5,7 +5,6 @@ from django.contrib import admin
 from actors.models import Actor, ActorRelation
 from actors.services import actor_merge, actor_merge_problems
 from events.admin_base import HistoryAdmin, RulesImportExportMixin, RulesInlineMixin
-from events.importers.upload import BulkImportMixin, LimitedImportForm
 from events.merge_admin import merge_action
 from events.resources import ActorResource
 
@@ -25,9 +24,8 @@ class ActorRelationInline(RulesInlineMixin, admin.TabularInline):
 
 
 @admin.register(Actor)
-class ActorAdmin(BulkImportMixin, RulesImportExportMixin, HistoryAdmin):
+class ActorAdmin(RulesImportExportMixin, HistoryAdmin):
     resource_classes = [ActorResource]  # by name; the parent force by name too
-    import_form_class = LimitedImportForm  # size limits, no zip bombs
     list_display = ["name", "kind", "country", "parent", "active_from", "active_to", "updated_at"]
     list_filter = ["kind"]
     list_select_related = ["parent"]

@@ -316,8 +316,10 @@ IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", 50 *
 EXPORT_FORMATS = [CSV, TSV, XLSX]
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 # The admin import keeps the upload between preview and confirmation in Django's default
-# storage, not a local temp folder another web node could not see (DESIGN.md §6).
-IMPORT_EXPORT_TMP_STORAGE_CLASS = "import_export.tmp_storages.MediaStorage"
+# storage, not a local temp folder another web node could not see. Uploads never
+# confirmed are deleted after IMPORT_UPLOAD_MAX_AGE_HOURS (events/importers/upload.py).
+IMPORT_EXPORT_TMP_STORAGE_CLASS = "events.importers.upload.ImportUploadStorage"
+IMPORT_UPLOAD_MAX_AGE_HOURS = float(os.environ.get("IMPORT_UPLOAD_MAX_AGE_HOURS", "24"))
 
 # Simple history records who made each change through the request middleware;
 # imports pass their user explicitly.

@@ -34,7 +34,6 @@ from events.duplicates_admin import (
 from events.exports.admin import EventExportActionsMixin
 from events.forms import CitationAdminForm, EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
-from events.importers.upload import BulkImportMixin, LimitedImportForm
 from events.models import Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
 from events.resources import EventResource, SourceResource
 from events.rules import Action
@@ -245,7 +244,7 @@ class CitationInline(RulesInlineMixin, admin.StackedInline):
 
 
 @admin.register(Event)
-class EventAdmin(EventExportActionsMixin, BulkImportMixin, RulesImportExportMixin, HistoryAdmin):
+class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, HistoryAdmin):
     form = EventAdminForm
     inlines = [EventActorInline, CitationInline]
     list_display = [
@@ -338,7 +337,6 @@ class EventAdmin(EventExportActionsMixin, BulkImportMixin, RulesImportExportMixi
     actions = ["mark_reviewed", "publish", "retract", "export_selected_acled", "export_selected_xlsx"]
     # Import and export screens (django-import-export): places, actors and sources by name.
     resource_classes = [EventResource]
-    import_form_class = LimitedImportForm  # size limits, no zip bombs
 
     def get_queryset(self, request):
         # The actors column reads prefetched rows: one query per page, not one per event.
@@ -531,9 +529,8 @@ class CitationAdmin(HistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(BulkImportMixin, RulesImportExportMixin, HistoryAdmin):
+class SourceAdmin(RulesImportExportMixin, HistoryAdmin):
     resource_classes = [SourceResource]  # by name, the natural key
-    import_form_class = LimitedImportForm
     list_display = ["name", "kind", "scale", "country", "url"]
     list_filter = ["kind", "scale"]
     search_fields = ["name"]

@@ -12,10 +12,10 @@ from __future__ import annotations
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
-from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from events import rules
+from events.importers.upload import ImportScreenMixin
 from events.rules import Action
 
 
@@ -104,7 +104,7 @@ class HistoryAdmin(RulesAdminMixin, SimpleHistoryAdmin):
         )
 
 
-class RulesImportExportMixin(ImportExportMixin):
+class RulesImportExportMixin(ImportScreenMixin):
     """django-import-export's import and export screens, the import asking events.rules.
 
     The import screen opens to those who may add rows; each row is then an add or a change

@@ -12,8 +12,10 @@ files go through `import_acled` / `import_ucdp`, and bulk exports through events
 from __future__ import annotations
 
 import hashlib
+import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -28,6 +30,8 @@ from events.rules import Action
 from events.services import event_assign_id, event_sync_interaction
 from events.vocab import ActorRole, InterCode, Status, parse_inter
 from places.models import KIND_RANK, Place
+
+logger = logging.getLogger(__name__)
 
 PATH_SEPARATOR = " > "
 MAIN_ROLES = (ActorRole.ACTOR1, ActorRole.ACTOR2)
@@ -128,6 +132,22 @@ class SpreadsheetResource(resources.ModelResource):
             if isinstance(value, str):
                 row[column] = unescape_formula(value)
         return super().import_row(row, instance_loader, **kwargs)
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
+        result = super().import_data(dataset, dry_run=dry_run, raise_errors=raise_errors, **kwargs)
+        if not settings.DEBUG:
+            # The import screen prints each error's traceback (server paths, code): it goes to the
+            # log instead, and the page keeps the message.
+            errors = [*result.base_errors, *(error for row in result.error_rows for error in row.errors)]
+            if errors:
+                first = errors[0]
+                logger.error(
+                    "Admin import of %s: %d errors, the first: %s\n%s",
+                    self._meta.model.__name__, len(errors), first.error, first.traceback,
+                )  # fmt: skip
+            for error in errors:
+                error.traceback = ""
+        return result
 
 
 class EventResource(RulesResourceMixin, SpreadsheetResource):

@@ -3,7 +3,6 @@
 from django.contrib import admin
 
 from events.admin_base import HistoryAdmin, RulesImportExportMixin
-from events.importers.upload import BulkImportMixin, LimitedImportForm
 from events.merge_admin import merge_action
 from events.resources import PlaceResource
 from places.models import Place
@@ -11,9 +10,8 @@ from places.services import place_merge, place_merge_problems
 
 
 @admin.register(Place)
-class PlaceAdmin(BulkImportMixin, RulesImportExportMixin, HistoryAdmin):
+class PlaceAdmin(RulesImportExportMixin, HistoryAdmin):
     resource_classes = [PlaceResource]  # the parent as a path of names
-    import_form_class = LimitedImportForm  # size limits, no zip bombs
     list_display = ["name", "kind", "parent", "country_code", "latitude", "longitude", "geo_precision"]
     list_filter = ["kind", "geo_precision"]
     list_select_related = ["parent"]

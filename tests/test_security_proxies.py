@@ -35,9 +35,7 @@ def test_behind_one_proxy_the_right_most_forwarded_address_is_the_identity(two_a
     settings.TRUSTED_PROXY_COUNT = 1
     proxy = Client(REMOTE_ADDR="127.0.0.1")
     # The client makes up a hop each time; the proxy appends the address it really saw.
-    statuses = [
-        proxy.get(URL, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 203.0.113.9").status_code for n in range(3)
-    ]
+    statuses = [proxy.get(URL, HTTP_X_FORWARDED_FOR=f"10.0.0.{n}, 203.0.113.9").status_code for n in range(3)]
     assert statuses == [200, 200, 429]
     # Another client behind the same proxy has its own allowance.
     assert proxy.get(URL, HTTP_X_FORWARDED_FOR="198.51.100.20").status_code == 200

@@ -2,21 +2,35 @@
 (settings.IMPORT_FORMATS) up to settings.IMPORT_MAX_UPLOAD_BYTES, and no workbook that unpacks to
 more than settings.IMPORT_MAX_UNPACKED_BYTES (a zip bomb: kilobytes that inflate to gigabytes).
 
+Between the preview and its confirmation the upload waits in Django's default storage
+(ImportUploadStorage); the confirmation names it in a hidden field, checked on return, and uploads
+never confirmed are deleted after settings.IMPORT_UPLOAD_MAX_AGE_HOURS.
+
 Larger files go through `manage.py import_acled` / `import_ucdp`, which stream them. The screen's
 imports get the bulk statement timeout (BulkImportMixin).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import re
 import zipfile
 
 from django import forms
 from django.conf import settings
-from import_export.forms import ImportForm
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from import_export.admin import ImportExportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.tmp_storages import MediaStorage
 
 from config.statement_timeout import bulk_statement_timeout
 
+logger = logging.getLogger(__name__)
+
 ZIP_MAGIC = b"PK\x03\x04"
+UPLOAD_NAME = re.compile(r"[0-9a-f]{32}")  # MediaStorage names an upload uuid4().hex
 
 
 def _megabytes(size: int) -> str:
@@ -102,3 +116,74 @@ class BulkImportMixin:
     def process_import(self, request, **kwargs):
         with bulk_statement_timeout():
             return super().process_import(request, **kwargs)
+
+
+class ImportUploadStorage(MediaStorage):
+    """settings.IMPORT_EXPORT_TMP_STORAGE_CLASS: a previewed upload in Django's default storage (every
+    web node sees it), under django-import-export's folder; saving one first deletes the stale ones."""
+
+    def save(self, data) -> None:
+        remove_stale_uploads()
+        super().save(data)
+
+    def exists(self) -> bool:
+        return bool(self.name) and self._storage.exists(self.get_full_path())
+
+
+def remove_stale_uploads(*, max_age: dt.timedelta | None = None) -> list[str]:
+    """Delete previewed uploads older than max_age (settings.IMPORT_UPLOAD_MAX_AGE_HOURS); their names."""
+    if max_age is None:
+        max_age = dt.timedelta(hours=settings.IMPORT_UPLOAD_MAX_AGE_HOURS)
+    storage = ImportUploadStorage()
+    try:
+        _, names = storage._storage.listdir(storage.MEDIA_FOLDER)
+    except FileNotFoundError:
+        return []
+    cutoff, removed = timezone.now() - max_age, []
+    for name in names:
+        path = f"{storage.MEDIA_FOLDER}/{name}"
+        try:
+            if storage._storage.get_modified_time(path) < cutoff:
+                storage._storage.delete(path)
+                removed.append(name)
+        except FileNotFoundError:
+            continue  # confirmed (and deleted) by another request meanwhile
+    if removed:
+        logger.info("Deleted %d import uploads never confirmed: %s", len(removed), ", ".join(removed))
+    return removed
+
+
+class ConfirmUploadForm(ConfirmImportForm):
+    """The confirmation step's hidden fields, which come back from the browser: checked, never trusted."""
+
+    def clean(self):
+        data = super().clean()
+        file_format, resource = data.get("format", ""), data.get("resource") or "0"
+        # Each import screen has one resource; the format is an index into settings.IMPORT_FORMATS.
+        if not re.fullmatch(r"[0-9]{1,3}", file_format) or int(file_format) >= len(settings.IMPORT_FORMATS):
+            raise forms.ValidationError(
+                "This confirmation names no known file format: upload the file again."
+            )
+        if resource != "0":
+            raise forms.ValidationError("This confirmation names no known resource: upload the file again.")
+        name = data.get("import_file_name", "")
+        if not (UPLOAD_NAME.fullmatch(name) and ImportUploadStorage(name=name).exists()):
+            raise forms.ValidationError(
+                "The previewed file is no longer on the server (already imported, or left unconfirmed "
+                f"for over {settings.IMPORT_UPLOAD_MAX_AGE_HOURS} hours): upload the file again."
+            )
+        return data
+
+
+class ImportScreenMixin(BulkImportMixin, ImportExportMixin):
+    """django-import-export's import and export screens with the limits above, under the bulk
+    statement timeout."""
+
+    import_form_class = LimitedImportForm  # size limits, no zip bombs
+    confirm_form_class = ConfirmUploadForm
+
+    def process_import(self, request, **kwargs):
+        response = super().process_import(request, **kwargs)
+        if isinstance(response, TemplateResponse) and response.context_data["confirm_form"].errors:
+            response.status_code = 400  # the page says why; the preview must be uploaded again
+        return response
