@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from events import rules
+from events.roles import has_a_role
 from events.textcheck import name_problem
 from events.vocab import (
     EVENT_TAXONOMY,
@@ -123,7 +124,7 @@ class EventQuerySet(models.QuerySet):
 
     def visible_to(self, user) -> "EventQuerySet":
         """Everything for users who may view events (drafts, retracted); published otherwise."""
-        if user is not None and user.is_authenticated and user.has_perm("events.view_event"):
+        if has_a_role(user):
             return self
         return self.published()
 

@@ -21,6 +21,15 @@ CURATED_MODELS = [
 ]
 READ_ONLY_MODELS = [("events", "importbatch"), ("events", "tombstone")]
 
+
+def has_a_role(user) -> bool:
+    """Viewers, curators, reviewers and superusers: they see drafts, and who changed what.
+
+    A signed-in user without a role (staff or not) sees what anonymous callers see.
+    """
+    return user is not None and user.is_authenticated and user.has_perm("events.view_event")
+
+
 ROLE_PERMISSIONS: dict[str, set[tuple[str, str]]] = {
     VIEWER: {(app, f"view_{model}") for app, model in CURATED_MODELS + READ_ONLY_MODELS},
 }

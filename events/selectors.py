@@ -51,7 +51,7 @@ def _tracked_fields() -> list[tuple[str, str]]:
 def event_history(*, event: Event, show_users: bool) -> list[dict[str, Any]]:
     """The event's change history, oldest first: when, who, what kind of change, which fields.
 
-    Users are named only when `show_users` (staff); the content of past versions is not shown.
+    Users are named only when `show_users` (callers with a role); the content of past versions is not shown.
     """
     history = event.history.order_by("history_date", "history_id")
     if show_users:

@@ -37,6 +37,7 @@ from events.api.serializers import (
 )
 from events.duplicates import candidates_with_decisions
 from events.models import Event, Source
+from events.roles import has_a_role
 from events.selectors import event_get, event_history, event_list, tombstone_list
 from events.services import (
     StaleVersionError,
@@ -305,15 +306,15 @@ class EventViewSet(ChronicleAPIMixin, viewsets.ModelViewSet):
     @extend_schema(
         summary="The change history of an event",
         description=(
-            "Every recorded change, oldest first: when, what kind, which fields. Anonymous callers see "
-            "the history of published events only, and no user names."
+            "Every recorded change, oldest first: when, what kind, which fields. Anonymous callers (and "
+            "signed-in users without a role) see the history of published events only, and no user names."
         ),
         responses={200: HistoryEntrySerializer(many=True)},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, event_id: str) -> Response:
         event = self.get_object()
-        entries = event_history(event=event, show_users=request.user.is_staff)
+        entries = event_history(event=event, show_users=has_a_role(request.user))
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
 
