@@ -224,7 +224,9 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 MAX_QUERY_STRING_BYTES = int(os.environ.get("MAX_QUERY_STRING_BYTES", 16 * 1024))
 
 # Production hardening (manage.py check --deploy is clean with DEBUG=0).
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Only a proxy can say the client came over HTTPS, and it must overwrite a client's own
+# X-Forwarded-Proto (docs/security.md); without a trusted proxy the header is ignored.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT > 0 else None
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)

@@ -1,5 +1,10 @@
 """The low-severity findings of the side-door review, each as it was found."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from events.vocab import Status
@@ -7,6 +12,8 @@ from tests.api_helpers import client_for
 from tests.factories import EventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # --- a signed-in user without a role is anonymous -----------------------------------------------
@@ -22,3 +29,26 @@ def test_a_staff_user_without_a_role_sees_no_names_in_an_events_history(curator,
     assert {entry["user"] for entry in client_for(roleless).get(url).json()} == {None}
     assert {entry["user"] for entry in client_for().get(url).json()} == {None}
     assert {entry["user"] for entry in client_for(viewer).get(url).json()} == {"curator"}
+
+
+# --- X-Forwarded-Proto is a proxy's word, never a client's --------------------------------------
+
+IS_SECURE = (
+    "from django.test import RequestFactory; "
+    "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())"
+)
+
+
+@pytest.mark.parametrize(("proxies", "secure"), [("0", "False"), ("1", "True")])
+def test_x_forwarded_proto_counts_only_behind_a_trusted_proxy(proxies, secure):
+    # Settings are read once, at start-up: a fresh process for each value.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", IS_SECURE],
+        cwd=ROOT,
+        env={**os.environ, "TRUSTED_PROXY_COUNT": proxies},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split()[-1] == secure
