@@ -18,3 +18,5 @@ graceful_timeout = 30
 # countries as `country=…:OR:country=…` in one URL of 5–8 KB. Django then caps the query string
 # at MAX_QUERY_STRING_BYTES.
 limit_request_line = 8190
+# Access-log lines without the ACLED API's `key=` and `email=` values (config/access_log.py).
+logger_class = "config.access_log.RedactingLogger"
