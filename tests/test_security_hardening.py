@@ -52,3 +52,24 @@ def test_x_forwarded_proto_counts_only_behind_a_trusted_proxy(proxies, secure):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[-1] == secure
+
+
+# --- Content-Security-Policy --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/api/v1/events/", "/admin/login/", "/api/docs/", "/api/redoc/"])
+def test_pages_carry_a_content_security_policy_without_inline_scripts(client, path):
+    policy = dict(
+        directive.strip().split(" ", 1)
+        for directive in client.get(path)["Content-Security-Policy"].split(";")
+    )
+    assert policy["default-src"] == "'self'"
+    assert "'unsafe-inline'" not in policy["script-src"] and "'unsafe-eval'" not in policy["script-src"]
+    assert policy["frame-ancestors"] == "'none'"
+    assert policy["object-src"] == "'none'"
+
+
+def test_swagger_ui_starts_from_a_script_file_not_an_inline_script(client):
+    page = client.get("/api/docs/").content.decode()
+    assert "<script>" not in page.replace(" ", "")
+    assert client.get("/api/docs/?script").status_code == 200
