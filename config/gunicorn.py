@@ -20,3 +20,7 @@ graceful_timeout = 30
 limit_request_line = 8190
 # Access-log lines without the ACLED API's `key=` and `email=` values (config/access_log.py).
 logger_class = "config.access_log.RedactingLogger"
+# X-Forwarded-Proto only from a trusted proxy, as in the Django settings (docs/security.md,
+# "Proxies"): gunicorn would otherwise believe it from any client on 127.0.0.1.
+if int(os.environ.get("TRUSTED_PROXY_COUNT", "0")) == 0:
+    secure_scheme_headers: dict[str, str] = {}

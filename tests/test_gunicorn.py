@@ -1,11 +1,13 @@
-"""gunicorn's access log keeps the ACLED API's credentials out (config/access_log.py)."""
+"""gunicorn as `make serve` runs it (config/gunicorn.py): an access log without the ACLED API's
+credentials (config/access_log.py), and X-Forwarded-Proto believed only behind a trusted proxy."""
 
+import contextlib
+import http.client
 import os
 import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -53,36 +55,61 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def test_gunicorn_with_the_projects_config_logs_no_key(tmp_path):
+@contextlib.contextmanager
+def gunicorn(tmp_path, **env: str):
+    """gunicorn with the project's config on a free port, one worker; yields (port, access log)."""
     port, log = free_port(), tmp_path / "access.log"
     environment = {
         **os.environ,
         "WORKERS": "1",
         "THREADS": "1",
         "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3",
+        **env,
     }
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--config", "config/gunicorn.py", "--bind", f"127.0.0.1:{port}",
          "--access-logfile", str(log)],
-        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        url = f"http://127.0.0.1:{port}/healthz?key=s3cret-token&email=curator%40example.org"
         for _ in range(150):
-            try:
-                urllib.request.urlopen(url, timeout=5).read()
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
                 break
-            except OSError:
-                time.sleep(0.2)
+            time.sleep(0.2)
         else:
-            pytest.fail("gunicorn did not answer")
-        for _ in range(50):
-            if log.exists() and "healthz" in log.read_text():
-                break
-            time.sleep(0.1)
+            pytest.fail("gunicorn did not start")
+        yield port, log
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def get(port: int, path: str, **headers: str) -> http.client.HTTPResponse:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    connection.close()
+    return response
+
+
+def test_gunicorn_with_the_projects_config_logs_no_key(tmp_path):
+    with gunicorn(tmp_path) as (port, log):
+        assert get(port, "/healthz?key=s3cret-token&email=curator%40example.org").status == 200
+        for _ in range(50):
+            if "healthz" in log.read_text():
+                break
+            time.sleep(0.1)
     line = log.read_text()
     assert "GET /healthz?key=[redacted]&email=[redacted] HTTP/1.1" in line
     assert "s3cret" not in line and "curator" not in line
+
+
+@pytest.mark.parametrize(("proxies", "redirected"), [("0", True), ("1", False)])
+def test_x_forwarded_proto_is_believed_only_behind_a_trusted_proxy(tmp_path, proxies, redirected):
+    # With the HTTPS redirect on, a request the server takes for plain http is sent to https://.
+    with gunicorn(tmp_path, TRUSTED_PROXY_COUNT=proxies, SECURE_SSL_REDIRECT="1") as (port, _):
+        response = get(port, "/admin/login/", **{"X-Forwarded-Proto": "https"})
+    assert (response.status == 301) is redirected
+    if redirected:
+        assert response.getheader("Location").startswith("https://")
