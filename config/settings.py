@@ -135,9 +135,17 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     # A streaming replica for API and export reads (config/routers.py); in tests it mirrors
     # the primary's test database.
     DATABASES["replica"] = dj_database_url.parse(
-        os.environ["DATABASE_REPLICA_URL"], conn_max_age=DATABASES["default"]["CONN_MAX_AGE"]
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,  # a replica lost since the last request is noticed, not a 500
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    # An unreachable replica host fails over in seconds, not after TCP's minutes.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+# After a write, the writer's reads stay on the primary this long (read your own writes); a
+# replica that failed to connect is left alone this long (config/routers.py).
+REPLICA_STICKY_SECONDS = int(os.environ.get("REPLICA_STICKY_SECONDS", "15"))
+REPLICA_RETRY_SECONDS = int(os.environ.get("REPLICA_RETRY_SECONDS", "5"))
 DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -8,12 +8,12 @@ from tests.factories import UserFactory
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` need PostgreSQL; on SQLite they are skipped with the reason."""
+    """Tests marked `postgres` or `replica` need PostgreSQL; on SQLite they are skipped with the reason."""
     if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL; .ci/run runs it there")
     for item in items:
-        if "postgres" in item.keywords:
+        if "postgres" in item.keywords or "replica" in item.keywords:
             item.add_marker(skip)
 
 
