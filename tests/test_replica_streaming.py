@@ -246,12 +246,13 @@ def replicated():
     finally:
         step = time.monotonic()
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
+            os.killpg(server.pid, signal.SIGINT)  # quick shutdown: no waiting on keep-alive
             try:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
                 server.wait()
+        _timed("teardown: gunicorn", step)
         standby.stop("immediate")
         primary.stop("immediate")
         shutil.rmtree(base, ignore_errors=True)
