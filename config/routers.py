@@ -3,7 +3,7 @@
 Writes, the admin and anything inside a transaction stay on the primary. The request
 middleware below marks API GET requests; export commands use `reads_from_replica()`.
 
-Two rules keep the replica invisible to users (docs/scaling.md, "Read replicas"):
+Two rules keep the replica invisible to users (docs/scaling.md, section 4):
 
 - read your own writes: a request that changes something (POST, PUT, PATCH, DELETE answered
   below 400) sets a cookie that sends the same client's reads to the primary for
