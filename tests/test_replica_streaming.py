@@ -246,12 +246,12 @@ def replicated():
     finally:
         step = time.monotonic()
         if server is not None:
-            os.killpg(server.pid, signal.SIGINT)  # quick shutdown: no waiting on keep-alive
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+            server.terminate()  # the master stops its workers
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                server.wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)  # whatever is left of the process group
+            server.wait()
         _timed("teardown: gunicorn", step)
         standby.stop("immediate")
         primary.stop("immediate")
