@@ -1,4 +1,4 @@
-"""The Viewer, Curator and Reviewer groups and their permissions (DESIGN.md §7 "Roles").
+"""The Viewer, Curator and Reviewer groups and their permissions (docs/architecture.md, "Roles").
 
 Created idempotently after every migrate: on a fresh or test database the permissions do
 not exist yet when data migrations run, so a data migration cannot grant them.

@@ -8,7 +8,7 @@ checked with `pg_restore --list`, then renamed: a file named chronicle-*.dump is
 A restore runs in one transaction (a failure changes nothing), creates the database when it does
 not exist, refuses to replace a database that holds tables unless --force (FORCE=1) is given,
 and refreshes the planner's statistics afterwards. SQLite is refused: its data package export
-is portable but it is an export, not a backup (DESIGN.md §7).
+is portable but it is an export, not a backup (docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/chronicle_scale make loadtest
 
-What it does (DESIGN.md §7 "Load test"):
+What it does (docs/architecture.md, "Load test"):
 
 1. Samples event ids, countries, actors and places from the database (reads only).
 2. Creates a viewer account with an API token for the run (deleted at the end).

@@ -1,5 +1,5 @@
 """The events changelist at scale: drill by year and month without the date hierarchy's scans,
-and no full-table COUNT on a page view (DESIGN.md §5: ≤ 150 ms at a million events)."""
+and no full-table COUNT on a page view (docs/benchmarks.md: ≤ 150 ms at a million events)."""
 
 import datetime as dt
 

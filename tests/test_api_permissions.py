@@ -1,4 +1,4 @@
-"""Who may do what through /api/v1/events/ (DESIGN.md §7 "Roles"), for all five kinds of caller."""
+"""Who may do what through /api/v1/events/ (docs/architecture.md, "Roles"), for all five kinds of caller."""
 
 import pytest
 from rest_framework.test import APIClient

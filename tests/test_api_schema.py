@@ -1,7 +1,7 @@
 """The OpenAPI schema, the offline docs pages, and schemathesis run against the schema.
 
 Schemathesis/Hypothesis run derandomized, with a capped number of examples per operation and no
-deadline (DESIGN.md §7 "OpenAPI"): every response must be a non-5xx whose status code, content
+deadline (docs/api.md): every response must be a non-5xx whose status code, content
 type, headers and body the schema declares, 4xx errors included.
 """
 

@@ -205,7 +205,7 @@ print(peak_kb, size)
 def export_in_a_process(url: str) -> tuple[float, int]:
     """(peak RSS in MB, bytes) of a fresh Python process streaming `url` from the test database.
 
-    DESIGN.md §7: the memory of an export is measured as a process's peak RSS, which counts the
+    docs/architecture.md: the memory of an export is measured as a process's peak RSS, which counts the
     database driver's buffers (libpq's, when PostgreSQL streams COPY) that tracemalloc cannot see.
     The process reads its own high-water mark (VmHWM): the ru_maxrss that wait4() reports would
     include this test process's size at the fork.

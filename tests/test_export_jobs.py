@@ -1,5 +1,5 @@
 """Background exports: ExportJob over /api/v1/exports/jobs/, inline without a broker, on a real Celery
-worker with Redis (PostgreSQL only, DESIGN.md §7 "Tests"), and the streamed exports handing large
+worker with Redis (PostgreSQL only, docs/architecture.md, "Tests"), and the streamed exports handing large
 ones to a job when a broker is configured."""
 
 import csv

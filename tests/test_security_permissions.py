@@ -1,4 +1,4 @@
-"""Who may do what, through every entry point (DESIGN.md §7 "Roles"; docs/security.md).
+"""Who may do what, through every entry point (docs/architecture.md, "Roles"; docs/security.md).
 
 MATRIX is the table: one row per entry point, one column per kind of caller — anonymous, a viewer
 with an API token, a viewer signed in to the admin (session), a curator, a reviewer, a superuser

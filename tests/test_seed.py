@@ -149,7 +149,7 @@ def test_russian_forces_act_as_external_forces_in_the_air_campaign(seed):
     assert russia.kind == 1  # a state force at home …
     event = Event.objects.get(sub_event_type="Air/drone strike")
     part = EventActor.objects.get(event=event, actor=russia)
-    assert (part.role, part.inter) == (ActorRole.ACTOR1, 8)  # … external forces in Syria (DESIGN §7)
+    assert (part.role, part.inter) == (ActorRole.ACTOR1, 8)  # external forces abroad
     actor2 = EventActor.objects.get(event=event, role=ActorRole.ACTOR2)
     assert event.interaction == interaction_for(8, actor2.inter) == 28
     assert event.event_date == dt.date(2015, 9, 30)

@@ -1,4 +1,4 @@
-"""Admin scenarios (DESIGN.md §5): the events changelist a curator opens, searches and filters.
+"""Admin scenarios (docs/benchmarks.md): the events changelist a curator opens, searches and filters.
 
 Logged in as the bench superuser through the session, as a curator's browser is; the page is
 rendered in full (templates included), 50 rows a page.

@@ -1,4 +1,4 @@
-"""API scenarios (DESIGN.md §5): the event list, 50 rows, under every kind of filter and page.
+"""API scenarios (docs/benchmarks.md): the event list, 50 rows, under every kind of filter and page.
 
 Anonymous callers (the public's path: published events only) unless a line says "token";
 anonymous throttling is switched off for the run, as for the load test. The filter values are
@@ -84,7 +84,7 @@ def api_event_list(bench: Bench) -> list[Result]:
     results: list[Result] = []
     with anonymous_throttling_off():
         first_cursor = anonymous.get(url(pagination="cursor")).json()["next"]
-        # DESIGN.md §5: page-number pages (with their count) ≤ 25 ms; cursor pages and
+        # docs/benchmarks.md: page-number pages (with their count) ≤ 25 ms; cursor pages and
         # single-filter pages ≤ 10 ms. Each single filter is timed both ways: as a page-number
         # page with its count (the 25 ms budget) and as a cursor page (the 10 ms one).
         single_filters = [

@@ -1,7 +1,7 @@
-"""Export scenarios (DESIGN.md §5): CSV and ACLED CSV of every event, the XLSX report of 100,000.
+"""Export scenarios (docs/benchmarks.md): CSV and ACLED CSV of every event, the XLSX report of 100,000.
 
 Each export runs as `manage.py export_events` in a child process, so its peak RSS is the child's
-own high-water mark (VmHWM; DESIGN.md §7: tracemalloc cannot see libpq's buffers); "growth"
+own high-water mark (VmHWM; docs/architecture.md: tracemalloc cannot see libpq's buffers); "growth"
 subtracts the peak of the same command exporting nothing (Django and the app imported, no rows).
 The CSV exports are compared with the raw `COPY (SELECT … joins …) TO STDOUT` baseline
 (export_baseline.py) run right before them, so both see the same machine load; and with a plain

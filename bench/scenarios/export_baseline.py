@@ -1,6 +1,6 @@
 """The export baseline: PostgreSQL's own `COPY (SELECT … joins …) TO STDOUT` of ACLED's columns.
 
-The CSV export target is "within 1.5× of this" (DESIGN.md §5), so the export scenario should
+The CSV export target is "within 1.5× of this" (docs/benchmarks.md), so the export scenario should
 divide its time by `copy_seconds(...)` measured in the same run (see `bench.extra`).
 """
 

@@ -1,4 +1,4 @@
-"""Import scenarios (DESIGN.md §5): an ACLED file of ~100,000 rows, imported then re-imported.
+"""Import scenarios (docs/benchmarks.md): an ACLED file of ~100,000 rows, imported then re-imported.
 
 The file is our own ACLED export of the newest BENCH_IMPORT_ROWS events (default 100,000) of the
 bench database; it is imported into an empty, migrated scratch database (`<db>_importbench`,

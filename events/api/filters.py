@@ -1,4 +1,4 @@
-"""The event filters of DESIGN.md §3, declared once for the API and the exports.
+"""The event filters of docs/api.md, declared once for the API and the exports.
 
 `EventFilter` works on its own, outside a view::
 
@@ -478,7 +478,7 @@ class EventFilterForm(forms.Form):
 
 
 class EventFilter(StrictFilterSet):
-    """Every event filter of the API and the exports (DESIGN.md §3 and §4)."""
+    """Every event filter of the API and the exports (docs/api.md)."""
 
     event_id = extend_schema_field(
         {

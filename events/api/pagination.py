@@ -1,6 +1,6 @@
 """Page-number pagination with capped counts, and keyset (cursor) pagination for bulk pulls.
 
-DESIGN.md §7 "Pagination": page-number by default; counts are exact up to 10,000 matches
+docs/architecture.md, "Pagination": page-number by default; counts are exact up to 10,000 matches
 and estimated beyond (`count_is_estimate: true`); pages deeper than 10,000 rows answer 400
 pointing to the cursor. `?pagination=cursor` (or any `cursor=`) switches to keyset pagination
 over (updated_at, id) with an opaque cursor; DRF's CursorPagination positions on one field

@@ -24,7 +24,7 @@ def prime_permission_cache(user) -> None:
 
     ModelBackend keeps a user's permissions in `_perm_cache` for the rest of the request; filling
     it with the union of the user's and their groups' permissions keeps list pages within their
-    query budget (DESIGN.md §5: ≤ 6 queries) for token-authenticated clients.
+    query budget (docs/benchmarks.md: ≤ 6 queries) for token-authenticated clients.
     """
     if not user.is_authenticated or not user.is_active or user.is_superuser or hasattr(user, "_perm_cache"):
         return

@@ -86,7 +86,7 @@ class EventMaker:
             pk = regime.police if police else regime.military
             return pk, self.world.actor_names[pk], K.STATE_FORCES
         if kind == K.EXTERNAL_OTHER and rng.random() < 0.5:
-            # State forces acting abroad are coded 8 in that event (DESIGN §7).
+            # State forces acting abroad are coded 8 in that event (docs/architecture.md).
             foreign = rng.choice(country.foreign)
             pk = foreign.regime(day).military
             return pk, self.world.actor_names[pk], K.EXTERNAL_OTHER

@@ -1,6 +1,6 @@
 """chronicle_row_estimate(query): the planner's row estimate for a query, on PostgreSQL only.
 
-The API's page-number counts are exact up to 10,000 matches and estimated beyond (DESIGN.md §7);
+The API's page-number counts are exact up to 10,000 matches and estimated beyond (docs/architecture.md);
 with this function the capped COUNT and the estimate are one statement, so a list page stays
 within its query budget (events.api.pagination.capped_count). The query text is composed by
 Django (parameters quoted by psycopg); EXPLAIN without ANALYZE runs nothing. On SQLite this
