@@ -40,7 +40,7 @@ def candidates_html(event: Event, *, can_decide: bool) -> str:
     for candidate, decided in rows:
         pair = f"{event.pk},{candidate.pk}"
         if decided:
-            action = format_html("<em>confirmed not a duplicate</em>")
+            action = format_html("<em>{}</em>", "confirmed not a duplicate")
         elif can_decide:
             # Buttons of the change form posting elsewhere (formaction): forms cannot nest.
             action = format_html(
