@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from events.duplicates import candidates_with_decisions, duplicate_decide, duplicate_queue
 from events.merges import event_merge, may_merge_events
 from events.models import Event
+from events.roles import has_a_role
 
 QUEUE_PER_PAGE = 20
 
@@ -121,7 +122,7 @@ def _pair(request: HttpRequest, raw: str) -> tuple[Event, Event]:
 
 def queue_view(model_admin, request: HttpRequest) -> HttpResponse:
     """Undecided pairs among recently changed events, best first, side by side."""
-    if not request.user.has_perm("events.view_event"):
+    if not has_a_role(request.user):
         raise PermissionDenied
     page = Paginator(duplicate_queue(), QUEUE_PER_PAGE).get_page(request.GET.get("page"))
     context = {

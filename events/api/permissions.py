@@ -16,6 +16,7 @@ from rest_framework.throttling import AnonRateThrottle
 from config.proxies import client_ip
 from events import rules
 from events.models import Event
+from events.roles import has_a_role
 from events.rules import Action
 
 
@@ -96,7 +97,7 @@ class CanViewUnpublished(permissions.BasePermission):
     message = "Only staff with a role (Viewer and above) can see this."
 
     def has_permission(self, request, view) -> bool:
-        return request.user.is_authenticated and request.user.has_perm("events.view_event")
+        return has_a_role(request.user)
 
 
 class CanRetract(CanPublish):
