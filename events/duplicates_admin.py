@@ -17,9 +17,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from events.duplicates import candidates_with_decisions, duplicate_decide, duplicate_queue
-from events.merges import event_merge, may_merge_events
+from events.merges import event_merge
 from events.models import Event
 from events.roles import has_a_role
+from events.rules import may_merge_events
 
 QUEUE_PER_PAGE = 20
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from events.models import Citation, DuplicateDecision, Event, Tombstone
+from events.rules import may_merge_events
 from events.services import event_sync_interaction
 from events.vocab import ActorRole, RetractionReason, Status
 
@@ -26,18 +27,6 @@ _CITATION_FIELDS = (
     "field",
     "reported_fatalities",
 )
-
-
-def may_merge_events(user, *events: Event) -> bool:
-    """Curators merge drafts and reviewed events; merging a published event takes a reviewer.
-
-    (A rule of who may do what to an event: to be folded into the rules authority.)
-    """
-    if user is None or not user.has_perm("events.change_event"):
-        return False
-    if any(event.status == Status.PUBLISHED for event in events):
-        return user.has_perm("events.publish_event")
-    return True
 
 
 def event_merge(*, survivor: Event, other: Event, by) -> Event:

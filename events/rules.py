@@ -147,6 +147,15 @@ def may(user, action: Action, obj=None, *, model=None, event=None) -> bool:
     return refusal(user, action, obj, model=model, event=event) is None
 
 
+def may_merge_events(user, *events) -> bool:
+    """Curators merge drafts and reviewed events; merging a published event takes a reviewer."""
+    if user is None or not user.has_perm("events.change_event"):
+        return False
+    if any(event.status == Status.PUBLISHED for event in events):
+        return user.has_perm("events.publish_event")
+    return True
+
+
 def check(user, action: Action, obj=None, *, model=None, event=None) -> None:
     """Raise PermissionDenied (who) or ValidationError (the state) unless `user` may."""
     denied = permission_refusal(user, action, obj, model=model, event=event)
