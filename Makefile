@@ -88,12 +88,12 @@ restore:
 	@test -n "$(FILE)" || { echo "make restore needs FILE=backups/chronicle-<timestamp>.dump" >&2; exit 2; }
 	$(PY) -m ops.backup restore "$(FILE)" $(if $(filter 1 yes true,$(FORCE)),--force)
 
-# A longer schemathesis run than the suite's bounded one (tests/test_api_schema.py): FUZZ_EXAMPLES
+# A longer schemathesis run than the suite's bounded one (tests/api/test_api_schema.py): FUZZ_EXAMPLES
 # examples per operation, as anonymous and as curator; set DATABASE_URL to fuzz on PostgreSQL.
 .PHONY: fuzz
 FUZZ_EXAMPLES ?= 200
 fuzz: setup
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/test_api_schema.py -k conforms -p no:cacheprovider $(PYTEST_ARGS)
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/api/test_api_schema.py -k conforms -p no:cacheprovider $(PYTEST_ARGS)
 
 # Load test (docs/operations.md, docs/benchmarks.md "Load test"): gunicorn as `make serve` on 127.0.0.1,
 # LOADTEST_CLIENTS clients with ~1 s think time for LOADTEST_DURATION s, then 4 concurrent full CSV exports.

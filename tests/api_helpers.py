@@ -1,4 +1,4 @@
-"""Hand-built data and clients for the REST API tests (tests/test_api_*.py)."""
+"""Hand-built data and clients for the REST API tests (tests/api/)."""
 
 from __future__ import annotations
 

@@ -54,7 +54,7 @@ def fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def login_throttling_off(settings):
     """django-axes off by default: its backend needs a request, which the test client's login()
-    does not pass. tests/test_login_throttling.py turns it on and signs in through the real forms."""
+    does not pass. tests/security/test_login_throttling.py turns it on and signs in through the real forms."""
     settings.AXES_ENABLED = False
 
 

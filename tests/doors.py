@@ -29,7 +29,6 @@ from events.vocab import ActorRole, InterCode
 from places.models import Place, PlaceKind
 from tests.factories import SourceFactory, UserFactory
 
-PASSWORD = "correct-horse-battery"  # UserFactory's
 ROLES = ("anonymous", "roleless", "viewer", "curator", "reviewer", "superuser")
 EVENT_STATES = ("published", "retracted", "draft")
 WRITERS = ("curator", "reviewer", "superuser")

@@ -11,6 +11,8 @@ from events.models import Citation, Event, EventActor, Source
 from events.vocab import ActorRole, EventType, InterCode, SubEventType
 from places.models import Place, PlaceKind
 
+PASSWORD = "correct-horse-battery"  # every factory-made user's
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -20,7 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
     is_staff = True
 
     @factory.post_generation

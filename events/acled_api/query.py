@@ -149,7 +149,7 @@ class LikePattern:
     itself; case is ignored.
 
     `parts` are the literal pieces between wildcards (one piece: a substring match). The SQL and
-    the Python matcher read the same parts, so they agree (tests/test_acled_limits.py).
+    the Python matcher read the same parts, so they agree (tests/acled_api/test_acled_limits.py).
     """
 
     parts: tuple[str, ...]

@@ -255,7 +255,7 @@ EVENT_FIELDS = EventSerializer.Meta.fields
 # instances, prefetch caches, a nested serializer per actor and citation): 30–40 ms of Python for
 # ~3 ms of SQL. List pages instead read `values()` rows and fill the same shape, compiled once
 # from EventSerializer's own fields, so the serializer stays the one declaration of the payload
-# (and of the OpenAPI schema); tests/test_api_rows.py checks both give the same JSON.
+# (and of the OpenAPI schema); tests/api/test_api_rows.py checks both give the same JSON.
 
 # Fields whose DRF representation is the database value itself (str, int, float, bool, None).
 _AS_STORED = (
@@ -362,7 +362,7 @@ def _member_rows(selector: Callable, names: list[str], ids: list[int]) -> list[d
     On PostgreSQL the statement is compiled once per process and column set (compiling the two
     member queries cost ~1.5 ms of a 10 ms page) and run with the ids as its one parameter; the
     columns read need no converters there (dates, times, text and numbers come typed from
-    psycopg), which tests/test_api_rows.py checks against the ORM's own rows.
+    psycopg), which tests/api/test_api_rows.py checks against the ORM's own rows.
     """
     if not ids:
         return []

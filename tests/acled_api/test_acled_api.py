@@ -17,81 +17,19 @@ from actors.models import Actor
 from events.acled import ACLED_COLUMNS
 from events.models import Citation, Event, EventActor, Tombstone
 from events.vocab import ActorRole, EventType, InterCode, RetractionReason, Status, SubEventType
-from tests.api_helpers import UTC, build_world
+from tests.acled_api.helpers import (
+    ORDER,
+    URL,
+    body,
+    credentials,
+    error,
+    names,
+    read,
+    read_csv,
+    unix,
+)
+from tests.api_helpers import UTC
 from tests.factories import UserFactory
-
-URL = "/api/acled/read"
-ORDER = ["protest", "airstrike", "battle", "regain"]  # published, newest event_date first
-
-
-@pytest.fixture(autouse=True)
-def fast_and_unthrottled(settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "off"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def world(db):
-    """build_world() plus two associated actors and a second source on the battle."""
-    w = build_world()
-    battle = w.events["battle"]
-    for position, (name, kind) in enumerate([("Liwa al-Quds", 3), ("Hezbollah", 8)]):
-        actor = Actor.objects.create(name=name, kind=kind)
-        EventActor.objects.create(
-            event=battle, actor=actor, role=ActorRole.ASSOC_ACTOR_1, position=position, inter=kind
-        )
-    Citation.objects.create(event=battle, source=w.sources["reuters"], quote="Clashes at the airport.")
-    Event.objects.filter(pk=battle.pk).update(source_scale="National-International", tags="local sources")
-    return w
-
-
-def body(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
-def read(url: str, client: Client | None = None, **headers):
-    """GET a URL; the parsed JSON body (asserting a 200 and ACLED's envelope)."""
-    response = (client or Client()).get(url, headers=headers)
-    payload = json.loads(body(response))
-    assert response.status_code == 200, payload
-    assert list(payload)[:4] == ["status", "success", "last_update", "count"], payload
-    assert payload["status"] == 200 and payload["success"] is True and payload["messages"] == []
-    assert payload["count"] == len(payload["data"])
-    return payload
-
-
-def read_csv(url: str, client: Client | None = None) -> list[dict]:
-    response = (client or Client()).get(url)
-    assert response.status_code == 200, body(response)
-    assert response.streaming
-    return list(csv.DictReader(io.StringIO(body(response).decode())))
-
-
-def names(world, rows: list[dict]) -> list[str]:
-    by_id = {event.event_id: name for name, event in world.events.items()}
-    return [by_id[row["event_id_cnty"]] for row in rows]
-
-
-def error(response, status: int) -> str:
-    """The message of an ACLED-style error (asserting its shape and HTTP status)."""
-    payload = json.loads(body(response))
-    assert response.status_code == status, payload
-    assert payload == {
-        "status": status,
-        "success": False,
-        "error": {"status": status, "message": payload["error"]["message"]},
-    }
-    return payload["error"]["message"]
-
-
-def credentials(user) -> str:
-    token, _ = Token.objects.get_or_create(user=user)
-    return f"key={token.key}&email={user.email}"
-
-
-def unix(year: int, month: int, day: int) -> int:
-    return int(dt.datetime(year, month, day, tzinfo=UTC).timestamp())
-
 
 # --- the answer ------------------------------------------------------------------------------
 

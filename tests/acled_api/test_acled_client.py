@@ -27,7 +27,6 @@ pytestmark = pytest.mark.filterwarnings("ignore:Legacy key/email authentication:
 def chronicle_as_acled_host(live_server, monkeypatch, settings):
     """Point the client at the live server; no retries, so a failure shows at once."""
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "off"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     monkeypatch.setattr(BaseHttpClient, "BASE_URL", f"{live_server.url}/api")
     monkeypatch.setattr(BaseHttpClient, "MAX_RETRIES", 1)  # one retry: the client re-sends after a 403
     monkeypatch.setattr(BaseHttpClient, "RETRY_BACKOFF_FACTOR", 0)

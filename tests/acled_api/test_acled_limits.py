@@ -34,13 +34,10 @@ from events.acled_api.query import (
 from events.models import Source
 from events.sql import Like
 from places.countries import COUNTRIES
-from tests import test_acled_api
-from tests.test_acled_api import ORDER, URL, body, error, names, read
+from tests.acled_api.helpers import ORDER, URL, body, error, names, read
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REGEX_OPERATORS = ("~*", " ~ ", "REGEXP", "SIMILAR TO", "regexp_")
-
-world = test_acled_api.world  # the same small world: four published events and a draft
 
 
 def queries_of(url: str) -> tuple[object, bytes, list[str]]:

@@ -30,9 +30,8 @@ from events.acled_api.oauth import CLIENT_ID, ensure_acled_client
 from events.models import Event, Tombstone
 from events.vocab import Status
 from tests.api_helpers import UTC, build_world
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
-PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 TOKEN_URL = "/oauth/token"
 REVOKE_URL = "/oauth/revoke_token"
 FORM = "application/x-www-form-urlencoded"

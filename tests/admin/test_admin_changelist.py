@@ -11,12 +11,11 @@ from django.urls import reverse
 from events.admin import EventAdmin
 from events.api.pagination import CappedCountPaginator
 from events.models import Event
-from tests.factories import EventFactory
+from tests.factories import PASSWORD, EventFactory
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:events_event_changelist")
-PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
 
 
 @pytest.fixture

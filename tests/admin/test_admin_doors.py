@@ -39,7 +39,6 @@ from rest_framework.authtoken.models import TokenProxy
 from events.models import Event
 from events.vocab import ActorRole
 from tests.doors import (
-    PASSWORD,
     RECORD_MODELS,
     REFERENCE_MODELS,
     ROLES,
@@ -52,6 +51,7 @@ from tests.doors import (
     quiet_requests,  # noqa: F401 - a fixture
     table_checksums,
 )
+from tests.factories import PASSWORD
 
 # --- the doors ------------------------------------------------------------------------------
 

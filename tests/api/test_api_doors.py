@@ -21,7 +21,6 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.doors import (
-    PASSWORD,
     ROLES,
     WRITERS,
     World,
@@ -32,6 +31,7 @@ from tests.doors import (
     quiet_requests,  # noqa: F401 - a fixture
     table_checksums,
 )
+from tests.factories import PASSWORD
 
 METHODS = ("post", "put", "patch", "delete")
 REVIEWERS = ("reviewer", "superuser")

@@ -20,12 +20,6 @@ from tests.factories import ActorFactory, PlaceFactory, SourceFactory
 URL = "/api/v1/events/"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Users are made per test; anonymous throttling is off in every test (tests/conftest.py)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     return build_world()
@@ -526,7 +520,7 @@ def test_anonymous_callers_are_throttled_with_429_and_the_error_shape(world, vie
 
 
 def test_the_documented_url_pulls_every_published_syrian_battle_of_2015_into_a_dataframe(world, viewer):
-    guide = (Path(__file__).resolve().parent.parent / "docs" / "api.md").read_text()
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
     url = re.search(r"curl '\S+?(/api/v1/events/\?country=SYR[^']+)'", guide).group(1)
     client, rows = client_for(viewer), []
     while url:

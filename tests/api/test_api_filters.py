@@ -12,12 +12,6 @@ from tests.api_helpers import build_world, client_for, event_ids
 URL = "/api/v1/events/"
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Users are made per test; anonymous throttling is off in every test (tests/conftest.py)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     return build_world()

@@ -34,12 +34,6 @@ MATRIX = {
 }
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Users are made per test; anonymous throttling is off in every test (tests/conftest.py)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def user_for(role: str, request):
     if role == "anonymous":
         return None

@@ -7,12 +7,6 @@ from places.models import Place
 from tests.api_helpers import build_world, client_for
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Users are made per test; anonymous throttling is off in every test (tests/conftest.py)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     return build_world()

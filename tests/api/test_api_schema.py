@@ -45,12 +45,6 @@ FUZZ = settings(
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Users are made per test; anonymous throttling is off in every test (tests/conftest.py)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     """Data for the fuzzed requests, which call the WSGI application directly.

@@ -1,13 +1,12 @@
 """A real browser (Debian's chromium, driven by Playwright) logs into the admin of a live server."""
 
-import os
-from pathlib import Path
-
 import pytest
 
 from events.roles import CURATOR
 from events.vocab import ActorRole, InterCode
+from tests.browser.chromium import CHROMIUM_ARGS
 from tests.factories import (
+    PASSWORD,
     ActorFactory,
     CitationFactory,
     EventActorFactory,
@@ -18,29 +17,6 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
-
-
-@pytest.fixture
-def chromium() -> Path:
-    """Debian's chromium; skipped where it is missing, a failure when CI requires the browser check."""
-    if CHROMIUM.exists():
-        return CHROMIUM
-    reason = f"{CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium)"
-    if os.environ.get("CHRONICLE_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"{reason}; CHRONICLE_REQUIRE_BROWSER=1 requires the browser check")
-    pytest.skip(reason)
 
 
 def test_a_curator_logs_in_and_opens_the_event_list_and_an_event(live_server, chromium):

@@ -4,8 +4,8 @@ chromium reports no violation."""
 
 import pytest
 
-from tests.factories import EventFactory, UserFactory
-from tests.test_browser import CHROMIUM_ARGS, PASSWORD, chromium  # noqa: F401 (a fixture)
+from tests.browser.chromium import CHROMIUM_ARGS
+from tests.factories import PASSWORD, EventFactory, UserFactory
 
 pytestmark = pytest.mark.browser
 

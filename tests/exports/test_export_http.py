@@ -213,7 +213,7 @@ def export_in_a_process(url: str) -> tuple[float, int]:
     db = connection.settings_dict
     auth = quote(db["USER"] or "", safe="") + (":" + quote(db["PASSWORD"], safe="") if db["PASSWORD"] else "")
     database_url = f"postgres://{auth}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     process = subprocess.Popen(
         [sys.executable, "-c", EXPORT_SCRIPT, url],
         cwd=root,

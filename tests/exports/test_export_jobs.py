@@ -41,7 +41,6 @@ def exports_storage_in_tmp(settings, tmp_path):
     settings.CELERY_BROKER_URL = None
     settings.EXPORT_JOBS_MAX_ACTIVE = 3
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "off"}}
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -32,18 +32,13 @@ from ops.loadtest import free_port, gunicorn, request, server_environment
 from ops.postgres import conninfo, database_url
 from places.models import Place
 from tests.acled_files import synthetic_rows, write_csv
+from tests.admin.forms import form_data
 from tests.api_helpers import client_for
 from tests.factories import CitationFactory, EventFactory
-from tests.test_admin import form_data
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def wait_for(condition, *, timeout: float, what: str, every: float = 0.05):

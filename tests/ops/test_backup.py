@@ -22,7 +22,7 @@ from events.vocab import Status
 from ops.postgres import conninfo, database_url
 from tests.factories import CitationFactory, EventActorFactory, EventFactory
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def make(target: str, *, database: str, **variables: str) -> subprocess.CompletedProcess:

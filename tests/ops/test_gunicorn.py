@@ -14,7 +14,7 @@ import pytest
 
 from config.access_log import redact_query, redact_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from django.db import connection
 from events.services import event_publish
 from tests.factories import CitationFactory, UserFactory
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = r"""
 import json, django

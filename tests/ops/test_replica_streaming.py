@@ -42,7 +42,7 @@ from config.routers import STICKY_COOKIE
 # lives in the throwaway clusters.
 pytestmark = [pytest.mark.replica, pytest.mark.django_db(transaction=True)]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path(os.environ.get("CHRONICLE_PG_BIN", "/usr/lib/postgresql/15/bin"))
 STICKY_SECONDS = 30  # REPLICA_STICKY_SECONDS of the server under test
 RETRY_SECONDS = 1  # REPLICA_RETRY_SECONDS of the server under test

@@ -14,9 +14,7 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from tests.factories import EventFactory
-
-PASSWORD = "correct-horse-battery"  # tests.factories.UserFactory's
+from tests.factories import PASSWORD, EventFactory
 
 ADMIN_LOGIN = "/admin/login/?next=/admin/"
 TOKEN_URL = "/api/v1/auth/token/"

@@ -13,7 +13,7 @@ from tests.factories import EventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- a signed-in user without a role is anonymous -----------------------------------------------

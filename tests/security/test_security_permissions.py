@@ -746,7 +746,7 @@ def test_a_staff_member_without_a_role_cannot_open_or_export_events_in_the_admin
 
 # --- docs/security.md shows this very table -----------------------------------------------------
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "security.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "security.md"
 ROLE_TITLES = ("anonymous", "viewer (token)", "viewer (session)", "curator", "reviewer", "superuser")
 
 

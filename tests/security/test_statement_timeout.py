@@ -20,7 +20,7 @@ from django.test import Client
 
 from config.statement_timeout import bulk_statement_timeout, set_statement_timeout
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHOW = (
     "from django.db import connection\n"
     "with connection.cursor() as cursor:\n"
