@@ -6,6 +6,8 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist processes (0 = one process); each has its own test database, files stay whole.
+PYTEST_WORKERS ?= 2
 BENCH_EVENTS ?= 1000000
 
 .PHONY: setup run test lint format migrate seed serve bench clean
@@ -53,7 +55,7 @@ worker: setup
 	  --concurrency $(CELERY_CONCURRENCY) --max-tasks-per-child 100
 
 test: setup
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -5,8 +5,8 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from events.textcheck import name_problem
-from events.vocab import ActorRelationKind, InterCode
+from core.textcheck import name_problem
+from core.vocab import ActorRelationKind, InterCode
 
 
 class ActorQuerySet(models.QuerySet):

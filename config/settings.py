@@ -313,12 +313,12 @@ SPECTACULAR_SETTINGS = {
         "events.api.schema.event_members_are_optional",
     ],
     "ENUM_NAME_OVERRIDES": {
-        "InterCodeEnum": "events.vocab.InterCode",
+        "InterCodeEnum": "core.vocab.InterCode",
         "PlaceKindEnum": "places.models.PlaceKind",
-        "SourceKindEnum": "events.vocab.SourceKind",
-        "ActorRoleEnum": "events.vocab.ActorRole",
-        "StatusEnum": "events.vocab.Status",
-        "RetractionReasonEnum": "events.vocab.RetractionReason",
+        "SourceKindEnum": "core.vocab.SourceKind",
+        "ActorRoleEnum": "core.vocab.ActorRole",
+        "StatusEnum": "core.vocab.Status",
+        "RetractionReasonEnum": "core.vocab.RetractionReason",
     },
 }
 

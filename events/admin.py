@@ -21,6 +21,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
 from actors.models import Actor
+from core.vocab import ActorRole, InterCode
 from events import rules
 from events.admin_base import HistoryAdmin, RulesImportExportMixin, RulesInlineMixin
 from events.api.filters import EqualsAny, InArray, NotesVector
@@ -47,7 +48,6 @@ from events.services import (
     event_sync_interaction,
 )
 from events.sql import first_column
-from events.vocab import ActorRole, InterCode
 from places.models import Place
 
 # Links typed without a scheme are https (Django 6's default; silences its deprecation warning).

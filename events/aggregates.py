@@ -30,9 +30,9 @@ from django import forms
 from django.db import connections
 from django.db.models import F, QuerySet
 
+from core.vocab import Status
 from events.api.exceptions import ParameterError
 from events.models import Event
-from events.vocab import Status
 
 MAX_ROWS = 50_000  # rows of one answer, padding included
 MAX_PLACES = 5_000  # places of one `by=place` answer (a map's points)

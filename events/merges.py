@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.vocab import ActorRole, RetractionReason, Status
 from events.models import Citation, DuplicateDecision, Event, Tombstone
 from events.rules import may_merge_events
 from events.services import event_sync_interaction
-from events.vocab import ActorRole, RetractionReason, Status
 
 # A moved actor 1 or 2 whose role the survivor already fills becomes an associate of that side.
 _ASSOCIATE_OF = {ActorRole.ACTOR1: ActorRole.ASSOC_ACTOR_1, ActorRole.ACTOR2: ActorRole.ASSOC_ACTOR_2}

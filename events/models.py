@@ -7,15 +7,14 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from events import rules
-from events.roles import has_a_role
-from events.textcheck import name_problem
-from events.vocab import (
+from core.textcheck import name_problem
+from core.vocab import (
     EVENT_TAXONOMY,
     ActorRole,
     CitationField,
     DisorderType,
     EventType,
+    ExportFileFormat,
     GeoPrecision,
     InterCode,
     RetractionReason,
@@ -26,6 +25,8 @@ from events.vocab import (
     TimePrecision,
     is_valid_pair,
 )
+from events import rules
+from events.roles import has_a_role
 
 # The id prefix and the derivations live with the event rules; these names stay importable here.
 NO_COUNTRY, event_period = rules.NO_COUNTRY, rules.event_period
@@ -518,10 +519,8 @@ def exports_storage():
 
 
 def export_format_choices() -> list[tuple[str, str]]:
-    """The export formats (events.exports.FORMATS, declared there once)."""
-    from events.exports.formats import FORMATS
-
-    return [(name, f"{name} ({export.extension or '.zip'})") for name, export in FORMATS.items()]
+    """The export formats (migration 0006 names this function)."""
+    return ExportFileFormat.choices
 
 
 class ExportJob(models.Model):

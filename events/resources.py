@@ -22,13 +22,13 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from actors.models import Actor
+from core.vocab import ActorRole, InterCode, Status, parse_inter
 from events import rules
 from events.acled import ACLED_ACTOR_SEPARATOR, ACLED_SOURCE_SEPARATOR
 from events.exports.columns import escape_formula, unescape_formula
 from events.models import Citation, Event, EventActor, ImportBatch, Source
 from events.rules import Action
 from events.services import event_assign_id, event_sync_interaction
-from events.vocab import ActorRole, InterCode, Status, parse_inter
 from places.models import KIND_RANK, Place
 
 logger = logging.getLogger(__name__)

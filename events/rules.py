@@ -31,7 +31,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from events.vocab import Status, TimePrecision, disorder_type_for, interaction_for
+from core.vocab import Status, TimePrecision, disorder_type_for, interaction_for
 
 NO_COUNTRY = "XXX"  # event_id prefix for places with no country (international waters, …)
 PUBLIC_STATUSES = (Status.PUBLISHED, Status.RETRACTED)

@@ -15,11 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.vocab import ActorRole, RetractionReason, Status
 from events import rules
 from events.duplicates import duplicates_check
 from events.models import Citation, Event, EventActor, EventIdCounter, Tombstone
 from events.rules import Action
-from events.vocab import ActorRole, RetractionReason, Status
 
 
 class StaleVersionError(Exception):

@@ -10,12 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from core.vocab import DisorderType, EventType, Status, SubEventType
 from events.aggregates import MAX_PLACES, AggregateSpec, aggregate
 from events.api.exceptions import ParameterError
 from events.api.filters import EventFilter
 from events.models import Event, Tombstone
 from events.selectors import event_history
-from events.vocab import DisorderType, EventType, Status, SubEventType
 from places.models import Place
 
 EVENTS_SHOWN = 25  # the first page of the explorer's event list

@@ -5,7 +5,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from events.vocab import GeoPrecision
+from core.vocab import GeoPrecision
 
 
 class PlaceKind(models.TextChoices):

@@ -9,9 +9,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from actors.models import Actor
+from core.vocab import ActorRole, EventType, InterCode, Status, SubEventType, TimePrecision
 from events.models import Event, Source, Tombstone
 from events.services import event_create
-from events.vocab import ActorRole, EventType, InterCode, Status, SubEventType, TimePrecision
 from places.models import Place, PlaceKind
 
 UTC = dt.UTC

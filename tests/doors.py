@@ -22,10 +22,10 @@ from django.db import connection
 from rest_framework.authtoken.models import Token, TokenProxy
 
 from actors.models import Actor, ActorRelation
+from core.vocab import ActorRole, InterCode
 from events.models import Event, ExportJob, ImportBatch, Tombstone
 from events.roles import CURATOR, REVIEWER, VIEWER
 from events.services import event_create, event_publish, event_retract
-from events.vocab import ActorRole, InterCode
 from places.models import Place, PlaceKind
 from tests.factories import SourceFactory, UserFactory
 

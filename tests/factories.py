@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from actors.models import Actor
+from core.vocab import ActorRole, EventType, InterCode, SubEventType
 from events.models import Citation, Event, EventActor, Source
-from events.vocab import ActorRole, EventType, InterCode, SubEventType
 from places.models import Place, PlaceKind
 
 PASSWORD = "correct-horse-battery"  # every factory-made user's

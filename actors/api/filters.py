@@ -3,8 +3,9 @@
 import django_filters
 
 from actors.models import Actor
-from events.api.filters import MAX_ID, CountryFilter, StrictFilterSet, StrictIntegerFilter, VocabularyFilter
-from events.vocab import InterCode
+from core.bounds import MAX_ID
+from core.vocab import InterCode
+from events.api.filters import CountryFilter, StrictFilterSet, StrictIntegerFilter, VocabularyFilter
 
 
 class ActorFilter(StrictFilterSet):

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from bench.harness import Bench, Result, scenario
-from events.vocab import InterCode, Status
+from core.vocab import InterCode, Status
 
 
 @scenario

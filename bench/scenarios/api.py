@@ -21,9 +21,9 @@ from rest_framework.settings import api_settings
 
 from actors.models import Actor
 from bench.harness import Bench, Result, scenario
+from core.vocab import InterCode
 from events.models import Event
 from events.roles import VIEWER
-from events.vocab import InterCode
 from places.models import Place, PlaceKind
 
 URL = "/api/v1/events/"

@@ -31,10 +31,11 @@ from django.db.models.functions import Upper
 from django.db.models.lookups import In
 from django.http import QueryDict
 
+from core.bounds import MAX_INT
+from core.vocab import ActorRole, parse_inter
 from events.acled import ACLED_CIVILIAN_TARGETING
 from events.models import Citation, EventActor
 from events.sql import Like, like_escape
-from events.vocab import ActorRole, parse_inter
 from places.countries import COUNTRIES, lookup_country
 
 TEXT, INT, FLOAT, DATE, TIMESTAMP = "text", "integer", "number", "date", "timestamp"
@@ -44,7 +45,6 @@ _COMPARISONS = {">": "gt", "<": "lt", ">=": "gte", "<=": "lte"}
 
 DEFAULT_LIMIT = 5000  # ACLED's default page size
 MAX_NUMBER = 10**9  # limit and page beyond this are refused rather than overflowing an OFFSET
-MAX_INT = 2**31 - 1  # integer columns are 32-bit
 MAX_TIMESTAMP = 253402300799  # 9999-12-31T23:59:59Z
 COORDINATE_TOLERANCE = 0.00005  # ACLED writes four decimals: latitude=36.2 matches 36.19995–36.20005
 OR_SEPARATOR = ":OR:"

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.vocab import Status
 from events.aggregates import (
     ALL_COLUMNS,
     KEYS,
@@ -19,7 +20,6 @@ from events.aggregates import (
 from events.api.filters import EventFilter, FilterBackend
 from events.api.views import ChronicleAPIMixin
 from events.models import Event
-from events.vocab import Status
 
 BY_PARAMETER = OpenApiParameter(
     "by",

@@ -30,15 +30,14 @@ from django_filters.widgets import BaseCSVWidget
 from drf_spectacular.utils import extend_schema_field
 
 from actors.models import Actor
+from core.bounds import MAX_ID, MAX_INT
+from core.vocab import DisorderType, EventType, InterCode, SourceKind, SourceScale, Status, SubEventType
 from events.api.exceptions import ParameterError
 from events.models import Citation, Event, EventActor, Source, Tombstone
 from events.sql import ids_in
-from events.vocab import DisorderType, EventType, InterCode, SourceKind, SourceScale, Status, SubEventType
 from places.countries import lookup_country
 from places.models import Place, PlaceKind
 
-MAX_INT = 2**31 - 1  # fatalities are 32-bit integers in the database
-MAX_ID = 2**63 - 1  # primary keys are 64-bit
 MAX_PERIOD_LEAD = dt.timedelta(days=31)  # see events.models.event_period: a month at most
 
 

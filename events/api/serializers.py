@@ -22,10 +22,11 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from actors.models import Actor
-from events.api.filters import MAX_ID, MAX_INT, resolve_country
+from core.bounds import MAX_ID, MAX_INT
+from core.vocab import ActorRole, CitationField, InterCode, RetractionReason, SubEventType
+from events.api.filters import resolve_country
 from events.models import Event, Source, Tombstone
 from events.selectors import citations_of, event_actors_of
-from events.vocab import ActorRole, CitationField, InterCode, RetractionReason, SubEventType
 from places.models import Place, PlaceKind
 
 # ---------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from django.db import models
 
-from events.vocab import (
+from core.vocab import (
     ActorRole,
     EventType,
     GeoPrecision,

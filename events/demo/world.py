@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from actors.models import Actor, ActorRelation
+from core.vocab import ActorRelationKind, GeoPrecision
 from events.demo.words import (
     COUNTRIES,
     IDENTITY_PATTERNS,
@@ -20,7 +21,6 @@ from events.demo.words import (
     K,
 )
 from events.models import ImportBatch, Source
-from events.vocab import ActorRelationKind, GeoPrecision
 from places.countries import country_by_iso3
 from places.models import Place, PlaceKind
 

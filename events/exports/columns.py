@@ -1,7 +1,7 @@
 """The shapes exports write, declared once: Chronicle's columns and ACLED's.
 
 `CHRONICLE_COLUMNS` is the flat CSV, the XLSX Events sheet, the GeoJSON properties and the data
-package schema (types, descriptions and enum constraints from events.vocab). `acled_values`
+package schema (types, descriptions and enum constraints from core.vocab). `acled_values`
 renders a row in ACLED's current column order (events.acled.ACLED_COLUMNS).
 
 Each column also says how PostgreSQL computes it (`Column.sql`, `ACLED_SQL`): on PostgreSQL the
@@ -17,9 +17,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
-from events.acled import ACLED_CIVILIAN_TARGETING, ACLED_COLUMNS
-from events.exports.query import ExportRow
-from events.vocab import (
+from core.vocab import (
     DisorderType,
     EventType,
     GeoPrecision,
@@ -28,6 +26,8 @@ from events.vocab import (
     SubEventType,
     TimePrecision,
 )
+from events.acled import ACLED_CIVILIAN_TARGETING, ACLED_COLUMNS
+from events.exports.query import ExportRow
 from places.countries import COUNTRIES
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -26,6 +26,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 from django.db.models import QuerySet
 
+from core.vocab import ActorRole
 from events.acled import ACLED_COLUMNS
 from events.exports.columns import (
     ACLED_ESCAPED_COLUMNS,
@@ -38,7 +39,6 @@ from events.exports.columns import (
 )
 from events.exports.query import CHUNK_SIZE
 from events.models import Event
-from events.vocab import ActorRole
 from places.countries import COUNTRIES
 
 BLOCK_BYTES = 256 * 1024  # COPY sends a message per row; pass them on in blocks of about this size

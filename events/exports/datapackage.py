@@ -12,14 +12,14 @@ from pathlib import Path
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from events.exports.columns import CHRONICLE_COLUMNS
-from events.exports.tabular import csv_chunks
-from events.vocab import (
+from core.vocab import (
     EVENT_TAXONOMY,
     GeoPrecision,
     InterCode,
     TimePrecision,
 )
+from events.exports.columns import CHRONICLE_COLUMNS
+from events.exports.tabular import csv_chunks
 
 PACKAGE_NAME = "chronicle-events"
 

@@ -23,6 +23,7 @@ class ExportFormat:
     escapes: bool = False  # honours escape / --no-escape-formulas
 
 
+# One writer per ExportFileFormat value (tests/exports/test_export_columns.py).
 FORMATS: dict[str, ExportFormat] = {
     "csv": ExportFormat(
         "csv", ".csv", "text/csv; charset=utf-8", lambda qs, escape: csv_chunks(qs, escape=escape), True

@@ -32,8 +32,8 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.http import QueryDict
 
 from actors.models import Actor
+from core.vocab import ActorRole
 from events.models import Citation, Event, EventActor, Source
-from events.vocab import ActorRole
 
 CHUNK_SIZE = 500
 _FIELD_SEP, _PART_SEP = "\x1f", "\x1e"  # between actors; between role, inter and name

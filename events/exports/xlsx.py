@@ -21,12 +21,12 @@ from django.utils import timezone
 from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.xmlwriter import XMLwriter
 
+from core.vocab import EventType, InterCode
 from events.aggregates import AggregateSpec, aggregate_rows, period_starts
 from events.exports.columns import XLSX_COLUMNS
 from events.exports.copy import copy_supported, export_select
 from events.exports.query import export_rows
 from events.models import Event, EventActor
-from events.vocab import EventType, InterCode
 
 SHEETS = ("Events", "By month", "By admin1 and month", "By country", "Top actors", "About")
 TOP_ACTORS = 100

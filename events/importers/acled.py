@@ -12,6 +12,17 @@ import functools
 import re
 from pathlib import Path
 
+from core.textcheck import NUL, name_problem
+from core.vocab import (
+    EVENT_TAXONOMY,
+    ActorRole,
+    EventType,
+    GeoPrecision,
+    SubEventType,
+    TimePrecision,
+    legacy_event_type_map,
+    parse_inter,
+)
 from events.acled import (
     ACLED_CIVILIAN_TARGETING,
     ACLED_COLUMN_ALIASES,
@@ -34,17 +45,6 @@ from events.importers.common import (
     split_names,
 )
 from events.models import ImportBatch
-from events.textcheck import NUL, name_problem
-from events.vocab import (
-    EVENT_TAXONOMY,
-    ActorRole,
-    EventType,
-    GeoPrecision,
-    SubEventType,
-    TimePrecision,
-    legacy_event_type_map,
-    parse_inter,
-)
 from places.countries import Country, country_by_acled_numeric, country_by_code, country_by_name
 
 _EVENT_TYPES = {value.lower(): value for value in EventType.values}

@@ -30,6 +30,12 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from actors.models import Actor
+from core.vocab import (
+    ActorRole,
+    GeoPrecision,
+    SourceScale,
+    Status,
+)
 from events.duplicates import import_duplicates_report
 from events.exports.columns import ACLED_COORDINATE_DECIMALS, unescape_formula
 from events.importers.bulk import allocate_ids, copy_history, copy_rows, update_rows
@@ -44,12 +50,6 @@ from events.models import (
 )
 from events.rules import DERIVED_FIELDS, event_derived, is_frozen
 from events.sql import ids_in, pg_array
-from events.vocab import (
-    ActorRole,
-    GeoPrecision,
-    SourceScale,
-    Status,
-)
 from places.countries import country_by_name
 from places.models import Place, PlaceKind
 

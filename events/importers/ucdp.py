@@ -26,6 +26,8 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from core.textcheck import NUL
+from core.vocab import ActorRole, EventType, InterCode, SubEventType, TimePrecision
 from events.importers.common import (
     EventRecord,
     HeaderError,
@@ -40,8 +42,6 @@ from events.importers.common import (
     split_names,
 )
 from events.models import ImportBatch
-from events.textcheck import NUL
-from events.vocab import ActorRole, EventType, InterCode, SubEventType, TimePrecision
 from places.countries import country_by_name
 
 UCDP_REQUIRED_COLUMNS = (

@@ -3,8 +3,8 @@
 import django_filters
 from django.db.models import Q
 
+from core.bounds import MAX_ID
 from events.api.filters import (
-    MAX_ID,
     CountryFilter,
     PlaceSubtreeFilter,
     StrictFilterSet,

@@ -3,8 +3,8 @@
 import pytest
 
 from actors.models import Actor
+from core.vocab import ActorRole
 from events.models import Citation, Event, EventActor
-from events.vocab import ActorRole
 from tests.api_helpers import build_world
 
 

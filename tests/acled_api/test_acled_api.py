@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from actors.models import Actor
+from core.vocab import ActorRole, EventType, InterCode, RetractionReason, Status, SubEventType
 from events.acled import ACLED_COLUMNS
 from events.models import Citation, Event, EventActor, Tombstone
-from events.vocab import ActorRole, EventType, InterCode, RetractionReason, Status, SubEventType
 from tests.acled_api.helpers import (
     ORDER,
     URL,

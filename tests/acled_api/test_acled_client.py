@@ -15,8 +15,8 @@ from acled.exceptions import ClientError
 from django.db.models import Count, Max, Min
 from rest_framework.authtoken.models import Token
 
+from core.vocab import ActorRole, RetractionReason
 from events.models import Event, EventActor, Tombstone
-from events.vocab import ActorRole, RetractionReason
 from tests.api_helpers import UTC, build_world
 from tests.factories import UserFactory
 

@@ -26,9 +26,9 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 from rest_framework.authtoken.models import Token
 
+from core.vocab import Status
 from events.acled_api.oauth import CLIENT_ID, ensure_acled_client
 from events.models import Event, Tombstone
-from events.vocab import Status
 from tests.api_helpers import UTC, build_world
 from tests.factories import PASSWORD, UserFactory
 

@@ -12,10 +12,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from rest_framework.authtoken.models import Token, TokenProxy
 
+from core.vocab import ActorRole, EventType, InterCode, Status, SubEventType
 from events.models import Event, ExportJob, ImportBatch, Tombstone
 from events.roles import CURATED_MODELS, CURATOR, READ_ONLY_MODELS
 from events.services import event_update
-from events.vocab import ActorRole, EventType, InterCode, Status, SubEventType
 from places.models import Place
 from tests.admin.forms import form_data, logged_in, messages_of
 from tests.factories import (

@@ -36,8 +36,8 @@ from django.test import Client, RequestFactory
 from django.urls import URLPattern, URLResolver
 from rest_framework.authtoken.models import TokenProxy
 
+from core.vocab import ActorRole
 from events.models import Event
-from events.vocab import ActorRole
 from tests.doors import (
     RECORD_MODELS,
     REFERENCE_MODELS,

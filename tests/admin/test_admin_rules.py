@@ -4,9 +4,9 @@ published and retracted events only through the rules, reviewers delete retracte
 import pytest
 from django.urls import reverse
 
+from core.vocab import Status
 from events.models import Citation, Event, Tombstone
 from events.services import event_publish, event_retract
-from events.vocab import Status
 from tests.factories import CitationFactory, EventFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from core.vocab import ActorRole, Status
 from events.models import Event, ImportBatch
-from events.vocab import ActorRole, Status
 from tests.factories import (
     ActorFactory,
     CountryFactory,

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from django.core.management import call_command
 
+from core.vocab import ActorRole, EventType, Status, SubEventType
 from events.models import Event
-from events.vocab import ActorRole, EventType, Status, SubEventType
 from places.models import Place, PlaceKind
 from tests.api_helpers import client_for
 from tests.factories import ActorFactory, CitationFactory, EventActorFactory, EventFactory, SourceFactory

@@ -3,9 +3,9 @@
 import pytest
 from rest_framework.test import APIClient
 
+from core.vocab import Status
 from events.models import Event
 from events.services import event_create
-from events.vocab import Status
 from tests.api_helpers import build_world, client_for, event_ids
 from tests.factories import UserFactory
 

@@ -7,10 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.vocab import ActorRole, EventType, InterCode, RetractionReason, Status, SubEventType
 from events.api.pagination import CappedCountPaginator, capped_count
 from events.api.serializers import EVENT_FIELDS, EventRows
 from events.models import Event
-from events.vocab import ActorRole, EventType, InterCode, RetractionReason, Status, SubEventType
 from places.models import PlaceKind
 from tests.api_helpers import UTC, _event, _place, build_world, client_for
 from tests.factories import ActorFactory, SourceFactory

@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.vocab import ActorRole, InterCode
 from events.roles import CURATOR
-from events.vocab import ActorRole, InterCode
 from tests.browser.chromium import CHROMIUM_ARGS
 from tests.factories import (
     PASSWORD,

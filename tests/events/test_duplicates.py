@@ -7,6 +7,7 @@ import json
 import pytest
 from django.urls import reverse
 
+from core.vocab import ActorRole, EventType, Status, SubEventType, TimePrecision
 from events.duplicates import (
     DUPLICATE_THRESHOLD,
     PossibleDuplicates,
@@ -17,7 +18,6 @@ from events.duplicates import (
 from events.importers.acled import import_acled_file
 from events.models import DuplicateDecision, Event
 from events.services import event_mark_reviewed, event_publish
-from events.vocab import ActorRole, EventType, Status, SubEventType, TimePrecision
 from places.models import Place, PlaceKind
 from tests.acled_files import current_row, write_csv
 from tests.api_helpers import client_for

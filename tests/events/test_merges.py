@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from actors.models import Actor, ActorRelation
 from actors.services import actor_merge
+from core.vocab import ActorRelationKind, ActorRole, RetractionReason, Status
 from events.merges import event_merge
 from events.models import Citation, DuplicateDecision, Event, EventActor, Tombstone
-from events.vocab import ActorRelationKind, ActorRole, RetractionReason, Status
 from places.models import Place, PlaceKind
 from places.services import place_merge
 from tests.api_helpers import client_for

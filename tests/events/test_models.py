@@ -9,9 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 
 from actors.models import Actor, ActorRelation
-from events.models import Event, EventIdCounter, Source, event_period
-from events.services import event_create, event_id_next
-from events.vocab import (
+from core.vocab import (
     EVENT_TAXONOMY,
     ActorRole,
     DisorderType,
@@ -24,6 +22,8 @@ from events.vocab import (
     legacy_event_type_map,
     parse_inter,
 )
+from events.models import Event, EventIdCounter, Source, event_period
+from events.services import event_create, event_id_next
 from places.models import Place, PlaceKind
 from tests.factories import ActorFactory, CountryFactory, EventFactory, PlaceFactory, SourceFactory
 

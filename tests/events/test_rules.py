@@ -8,12 +8,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from actors.models import Actor
+from core.vocab import ActorRole, InterCode, TimePrecision
 from events import rules
 from events.importers.common import EventLoader
 from events.models import Citation, Event, EventActor, Source
 from events.rules import Action
 from events.services import event_create, event_mark_reviewed, event_publish, event_retract
-from events.vocab import ActorRole, InterCode, TimePrecision
 from places.models import Place
 from tests.factories import ActorFactory, CitationFactory, PlaceFactory, UserFactory
 

@@ -10,9 +10,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.management import call_command
 
 from actors.models import Actor, ActorRelation
+from core.vocab import ActorRole, Status, TimePrecision, disorder_type_for, interaction_for
 from events.models import Citation, Event, EventActor, EventIdCounter, Source
 from events.services import event_create, event_sync_interaction
-from events.vocab import ActorRole, Status, TimePrecision, disorder_type_for, interaction_for
 from places.models import Place
 
 SEED = settings.BASE_DIR / "fixtures" / "seed.json"

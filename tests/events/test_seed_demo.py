@@ -11,10 +11,10 @@ from django.db import connection
 from django.db.models import Count
 
 from actors.models import Actor
+from core.vocab import ActorRole, EventType, InterCode, Status, SubEventType, interaction_for, is_valid_pair
 from events.demo import demo_clear, demo_seed
 from events.models import Citation, Event, EventActor, EventIdCounter, ImportBatch, Source, Tombstone
 from events.services import event_create
-from events.vocab import ActorRole, EventType, InterCode, Status, SubEventType, interaction_for, is_valid_pair
 from places.models import Place, PlaceKind
 
 N = 300

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.vocab import ActorRole, Status
 from events.models import Event, Tombstone
 from events.services import (
     StaleVersionError,
@@ -13,7 +14,6 @@ from events.services import (
     event_retract,
     event_update,
 )
-from events.vocab import ActorRole, Status
 from tests.factories import ActorFactory, CitationFactory, EventFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db

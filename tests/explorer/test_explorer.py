@@ -6,9 +6,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
+from core.vocab import ActorRole, EventType, Status, SubEventType
 from events.models import Tombstone
 from events.services import event_publish, event_retract, event_update
-from events.vocab import ActorRole, EventType, Status, SubEventType
 from tests.factories import (
     ActorFactory,
     CitationFactory,

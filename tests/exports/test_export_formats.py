@@ -12,10 +12,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Sum
 
+from core.vocab import ActorRole, Status
 from events.acled import ACLED_COLUMNS
 from events.exports.columns import CHRONICLE_COLUMN_NAMES, MONADIC_COLUMNS, XLSX_COLUMN_NAMES
 from events.models import Event
-from events.vocab import ActorRole, Status
 from tests.factories import (
     ActorFactory,
     CitationFactory,

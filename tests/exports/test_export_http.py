@@ -18,9 +18,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from actors.models import Actor
+from core.vocab import ActorRole, Status
 from events.importers.bulk import copy_rows
 from events.models import Citation, Event, EventActor, Source
-from events.vocab import ActorRole, Status
 from places.models import Place
 from tests.factories import CitationFactory, CountryFactory, EventFactory, PlaceFactory
 

@@ -23,10 +23,10 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.vocab import Status
 from events.exports.query import CHUNK_SIZE
 from events.models import Event, ExportJob
 from events.roles import VIEWER
-from events.vocab import Status
 from tests.api_helpers import client_for
 from tests.factories import CitationFactory, CountryFactory, EventFactory, PlaceFactory, UserFactory
 

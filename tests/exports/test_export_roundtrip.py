@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 
 from actors.models import Actor, ActorRelation
+from core.vocab import ActorRole
 from events.models import Citation, Event, EventActor, EventIdCounter, Source
-from events.vocab import ActorRole
 from places.models import Place
 
 pytestmark = pytest.mark.django_db

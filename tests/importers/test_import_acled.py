@@ -9,10 +9,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from actors.models import Actor
+from core.vocab import ActorRole, Status
 from events.acled import ACLED_COLUMNS, ACLED_LEGACY_COLUMNS
 from events.importers.acled import import_acled_file
 from events.models import Citation, Event, EventActor, EventIdCounter, ImportBatch, Source
-from events.vocab import ActorRole, Status
 from places.models import Place, PlaceKind
 from tests.acled_files import current_row, legacy_row, write_csv
 from tests.factories import CitationFactory, CountryFactory, PlaceFactory

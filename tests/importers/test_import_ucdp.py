@@ -10,8 +10,8 @@ from django.apps import apps as django_apps
 from django.core.management import CommandError, call_command
 from django.db import connection
 
+from core.vocab import ActorRole, Status
 from events.models import Citation, Event, ImportBatch, Source
-from events.vocab import ActorRole, Status
 from places.models import Place, PlaceKind
 from tests.acled_files import write_csv
 from tests.factories import CitationFactory

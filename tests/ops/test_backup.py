@@ -16,9 +16,9 @@ import pytest
 from django.db import connection
 from psycopg import sql
 
+from core.vocab import Status
 from events.models import Citation, Event
 from events.services import event_publish, event_retract, event_update
-from events.vocab import Status
 from ops.postgres import conninfo, database_url
 from tests.factories import CitationFactory, EventActorFactory, EventFactory
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from events.vocab import Status
+from core.vocab import Status
 from tests.api_helpers import client_for
 from tests.factories import EventFactory, UserFactory
 

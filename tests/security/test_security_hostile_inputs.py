@@ -24,13 +24,13 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from actors.models import Actor, ActorRelation
+from core.textcheck import name_problem
+from core.vocab import ActorRole, InterCode
 from events.importers.acled import import_acled_file
 from events.importers.common import HeaderError
 from events.importers.ucdp import import_ucdp_file
 from events.models import Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
 from events.services import event_create, event_publish
-from events.textcheck import name_problem
-from events.vocab import ActorRole, InterCode
 from places.models import Place, PlaceKind
 from tests.acled_files import ACLED_COLUMNS, current_row, write_csv
 

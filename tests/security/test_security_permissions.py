@@ -32,11 +32,11 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from actors.models import Actor
+from core.vocab import ActorRole, InterCode
 from events.duplicates import duplicates_check
 from events.models import Event, ExportJob, ImportBatch, Source, Tombstone
 from events.roles import CURATOR
 from events.services import event_create, event_delete, event_mark_reviewed, event_publish, event_retract
-from events.vocab import ActorRole, InterCode
 from places.models import Place, PlaceKind
 from tests.factories import SourceFactory, UserFactory
 

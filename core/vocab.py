@@ -298,3 +298,14 @@ def legacy_event_type_map(legacy: str, inter1: int | None) -> tuple[str, str]:
         return LEGACY_EVENT_TYPES[key]
     except KeyError:
         raise ValueError(f"unknown legacy event type {legacy!r}") from None
+
+
+class ExportFileFormat(models.TextChoices):
+    """The export formats by name (their writers: events.exports.formats.FORMATS, one per value)."""
+
+    CSV = "csv", "csv (.csv)"
+    ACLED = "acled", "acled (.acled.csv)"
+    MONADIC = "monadic", "monadic (.monadic.csv)"
+    GEOJSON = "geojson", "geojson (.geojson)"
+    XLSX = "xlsx", "xlsx (.xlsx)"
+    DATAPACKAGE = "datapackage", "datapackage (.zip)"
