@@ -272,7 +272,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["events.api.permissions.ModelPermissions"],
-    "DEFAULT_FILTER_BACKENDS": ["events.api.filters.FilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["core.api.filters.FilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "events.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # orjson (drf-orjson-renderer): the same JSON as DRF's JSONRenderer (compact, UTF-8, "Z" for
@@ -286,7 +286,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "events.api.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "events.api.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["events.api.permissions.AnonThrottle"],
     # AnonThrottle counts config.proxies.client_ip, like the login lockout; any other DRF throttle
     # agrees with it through NUM_PROXIES (unset, DRF would key on the client's X-Forwarded-For).

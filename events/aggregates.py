@@ -30,8 +30,8 @@ from django import forms
 from django.db import connections
 from django.db.models import F, QuerySet
 
+from core.api.exceptions import ParameterError
 from core.vocab import Status
-from events.api.exceptions import ParameterError
 from events.models import Event
 
 MAX_ROWS = 50_000  # rows of one answer, padding included
@@ -207,7 +207,7 @@ def parse_spec(params: Mapping) -> AggregateSpec:
     fill = False
     raw_fill = params.get("fill")
     if raw_fill not in (None, ""):
-        from events.api.filters import StrictBooleanField
+        from core.api.filters import StrictBooleanField
 
         try:
             fill = bool(StrictBooleanField().clean(raw_fill))

@@ -4,11 +4,12 @@ from django import forms
 from django.db.models import CharField, URLField, Value
 from django.db.models.functions import Cast, Concat
 
+from core.exceptions import StaleVersionError
 from core.vocab import EVENT_TAXONOMY, ActorRole, RetractionReason, SubEventType
 from events import rules
 from events.models import Citation, Event, EventActor
 from events.rules import Action
-from events.services import StaleVersionError, event_lock
+from events.services import event_lock
 
 # The sub-event types grouped under their event type, so the select reads like the codebook.
 SUB_EVENT_TYPE_CHOICES = [

@@ -15,23 +15,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.exceptions import StaleVersionError
 from core.vocab import ActorRole, RetractionReason, Status
 from events import rules
 from events.duplicates import duplicates_check
 from events.models import Citation, Event, EventActor, EventIdCounter, Tombstone
 from events.rules import Action
-
-
-class StaleVersionError(Exception):
-    """Someone else saved the event since this copy was loaded; nothing was written."""
-
-    def __init__(self, *, event_id: str, expected: int, current: int) -> None:
-        self.event_id, self.expected, self.current = event_id, expected, current
-        super().__init__(
-            f"Event {event_id} was changed by someone else while you were editing it "
-            f"(your copy is version {expected}, the saved one is version {current}). "
-            "Reload it, re-apply your changes and save again; nothing was overwritten."
-        )
 
 
 def _check(by, action: Action, event: Event | None = None, **kwargs: Any) -> None:

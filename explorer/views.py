@@ -10,9 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from core.api.exceptions import ParameterError
 from core.vocab import DisorderType, EventType, Status, SubEventType
 from events.aggregates import MAX_PLACES, AggregateSpec, aggregate
-from events.api.exceptions import ParameterError
 from events.api.filters import EventFilter
 from events.models import Event, Tombstone
 from events.selectors import event_history

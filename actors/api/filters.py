@@ -3,9 +3,10 @@
 import django_filters
 
 from actors.models import Actor
+from core.api.filters import StrictFilterSet, StrictIntegerFilter, VocabularyFilter
 from core.bounds import MAX_ID
 from core.vocab import InterCode
-from events.api.filters import CountryFilter, StrictFilterSet, StrictIntegerFilter, VocabularyFilter
+from places.filters import CountryFilter
 
 
 class ActorFilter(StrictFilterSet):

@@ -10,8 +10,8 @@ import time
 from django.db import connection
 
 from bench.harness import Bench, Result, percentiles, scenario
+from core.countries import COUNTRIES
 from events.acled import ACLED_COLUMNS
-from places.countries import COUNTRIES
 
 
 def _country_values() -> str:

@@ -32,11 +32,11 @@ from django.db.models.lookups import In
 from django.http import QueryDict
 
 from core.bounds import MAX_INT
+from core.countries import COUNTRIES, lookup_country
 from core.vocab import ActorRole, parse_inter
 from events.acled import ACLED_CIVILIAN_TARGETING
 from events.models import Citation, EventActor
 from events.sql import Like, like_escape
-from places.countries import COUNTRIES, lookup_country
 
 TEXT, INT, FLOAT, DATE, TIMESTAMP = "text", "integer", "number", "date", "timestamp"
 EQ, LIKE, BETWEEN = "=", "LIKE", "BETWEEN"

@@ -33,6 +33,7 @@ from config.statement_timeout import (
     statement_cancelled,
     too_broad_message,
 )
+from core.countries import ACLED_REGIONS, REGION_OF, country_by_iso3
 from core.vocab import InterCode, inter_label, interaction_label
 from events.acled import ACLED_COLUMNS
 from events.acled_api.auth import AcledAuthError, Throttled, acled_caller, check_throttle
@@ -61,7 +62,6 @@ from events.exports.columns import acled_values
 from events.exports.query import export_rows
 from events.models import Event, EventActor
 from events.selectors import tombstone_list
-from places.countries import ACLED_REGIONS, REGION_OF, country_by_iso3
 
 ROWS_PER_WRITE = 500  # rows joined into one chunk of the streamed body
 

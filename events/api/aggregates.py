@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.filters import FilterBackend
 from core.vocab import Status
 from events.aggregates import (
     ALL_COLUMNS,
@@ -17,7 +18,7 @@ from events.aggregates import (
     AggregateResult,
     aggregate,
 )
-from events.api.filters import EventFilter, FilterBackend
+from events.api.filters import EventFilter
 from events.api.views import ChronicleAPIMixin
 from events.models import Event
 

@@ -18,7 +18,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from events.api.parameters import QueryParametersMixin
+from core.api.parameters import QueryParametersMixin
 from events.api.parsers import JSONParser
 from events.api.serializers import ErrorSerializer
 

@@ -26,7 +26,7 @@ from rest_framework import pagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from events.api.exceptions import ParameterError, ParameterNotFound
+from core.api.exceptions import ParameterError, ParameterNotFound
 from events.sql import first_column
 
 EXACT_COUNT_LIMIT = 10_000

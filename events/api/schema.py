@@ -1,9 +1,9 @@
 """OpenAPI generation: every operation declares the shared error shape for its error codes, and
-exactly the query parameters its view accepts (events.api.parameters)."""
+exactly the query parameters its view accepts (core.api.parameters)."""
 
 from drf_spectacular import openapi
 
-from events.api.parameters import QueryParametersMixin, format_parameter
+from core.api.parameters import QueryParametersMixin, format_parameter
 from events.api.serializers import ErrorSerializer
 
 # 503: config.middleware answers it, in the same shape, when the database is unreachable; 414:

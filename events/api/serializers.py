@@ -24,9 +24,9 @@ from rest_framework.settings import api_settings
 from actors.models import Actor
 from core.bounds import MAX_ID, MAX_INT
 from core.vocab import ActorRole, CitationField, InterCode, RetractionReason, SubEventType
-from events.api.filters import resolve_country
 from events.models import Event, Source, Tombstone
 from events.selectors import citations_of, event_actors_of
+from places.filters import resolve_country
 from places.models import Place, PlaceKind
 
 # ---------------------------------------------------------------------------------------------

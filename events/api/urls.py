@@ -4,9 +4,9 @@ from django.urls import path
 from rest_framework import routers
 
 from actors.api.views import ActorViewSet
+from core.api.parameters import QueryParametersMixin
 from events.api.aggregates import EventAggregateView
 from events.api.auth import ObtainTokenView
-from events.api.parameters import QueryParametersMixin
 from events.api.views import EventViewSet, SourceViewSet, TombstoneListView
 from places.api.views import PlaceViewSet
 

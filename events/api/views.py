@@ -12,10 +12,10 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from events.api.exceptions import ParameterError, PreconditionFailed
+from core.api.exceptions import ParameterError, PreconditionFailed
+from core.api.parameters import QueryParametersMixin
 from events.api.filters import EventFilter, SourceFilter, TombstoneFilter
 from events.api.pagination import EventPagination, PageNumberPagination
-from events.api.parameters import QueryParametersMixin
 from events.api.permissions import (
     CanPublish,
     CanRetract,

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from actors.models import Actor, ActorRelation
+from core.countries import country_by_iso3
 from core.vocab import ActorRelationKind, GeoPrecision
 from events.demo.words import (
     COUNTRIES,
@@ -21,7 +22,6 @@ from events.demo.words import (
     K,
 )
 from events.models import ImportBatch, Source
-from places.countries import country_by_iso3
 from places.models import Place, PlaceKind
 
 DEMO_FIRST_DAY = dt.date(1997, 1, 1)

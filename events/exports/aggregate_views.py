@@ -11,10 +11,11 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
+from core.api.filters import FilterBackend
+from core.api.parameters import QueryParametersMixin
 from events.aggregates import aggregate
 from events.api.aggregates import AGGREGATE_OPENAPI_PARAMETERS
-from events.api.filters import EventFilter, FilterBackend
-from events.api.parameters import QueryParametersMixin
+from events.api.filters import EventFilter
 from events.exports.aggregates import (
     AGGREGATE_CSV_TYPE,
     AGGREGATE_XLSX_TYPE,

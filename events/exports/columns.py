@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Any
 
+from core.countries import COUNTRIES
 from core.vocab import (
     DisorderType,
     EventType,
@@ -28,7 +29,6 @@ from core.vocab import (
 )
 from events.acled import ACLED_CIVILIAN_TARGETING, ACLED_COLUMNS
 from events.exports.query import ExportRow
-from places.countries import COUNTRIES
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 ACLED_COORDINATE_DECIMALS = 4  # ACLED writes "36.2000"

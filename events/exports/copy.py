@@ -26,6 +26,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connections
 from django.db.models import QuerySet
 
+from core.countries import COUNTRIES
 from core.vocab import ActorRole
 from events.acled import ACLED_COLUMNS
 from events.exports.columns import (
@@ -39,7 +40,6 @@ from events.exports.columns import (
 )
 from events.exports.query import CHUNK_SIZE
 from events.models import Event
-from places.countries import COUNTRIES
 
 BLOCK_BYTES = 256 * 1024  # COPY sends a message per row; pass them on in blocks of about this size
 _PREFIX_CODES = ", ".join(str(ord(prefix)) for prefix in FORMULA_PREFIXES)

@@ -24,8 +24,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from events.api.exceptions import Conflict
-from events.api.parameters import QueryParametersMixin
+from core.api.exceptions import Conflict
+from core.api.parameters import QueryParametersMixin
 from events.api.serializers import ErrorSerializer
 from events.exports.formats import FORMATS
 from events.exports.jobs import (

@@ -27,7 +27,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 
 from config.routers import reads_from_replica
-from events.api.exceptions import ParameterError
+from core.api.exceptions import ParameterError
 from events.api.filters import EventFilter
 from events.exports.formats import FORMATS, write_export
 from events.exports.query import export_about, export_progress, export_queryset

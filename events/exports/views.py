@@ -20,9 +20,10 @@ from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from config.statement_timeout import bulk_statement_timeout, bulk_stream
-from events.api.exceptions import ParameterError
-from events.api.filters import EventFilter, FilterBackend
-from events.api.parameters import QueryParametersMixin
+from core.api.exceptions import ParameterError
+from core.api.filters import FilterBackend
+from core.api.parameters import QueryParametersMixin
+from events.api.filters import EventFilter
 from events.api.schema import AutoSchema
 from events.exports.formats import FORMATS, stream_export
 from events.exports.query import export_about, export_queryset

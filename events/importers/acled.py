@@ -12,6 +12,7 @@ import functools
 import re
 from pathlib import Path
 
+from core.countries import Country, country_by_acled_numeric, country_by_code, country_by_name
 from core.textcheck import NUL, name_problem
 from core.vocab import (
     EVENT_TAXONOMY,
@@ -45,7 +46,6 @@ from events.importers.common import (
     split_names,
 )
 from events.models import ImportBatch
-from places.countries import Country, country_by_acled_numeric, country_by_code, country_by_name
 
 _EVENT_TYPES = {value.lower(): value for value in EventType.values}
 _SUB_EVENT_TYPES = {value.lower(): value for value in SubEventType.values}

@@ -30,6 +30,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from actors.models import Actor
+from core.countries import country_by_name
 from core.vocab import (
     ActorRole,
     GeoPrecision,
@@ -50,7 +51,6 @@ from events.models import (
 )
 from events.rules import DERIVED_FIELDS, event_derived, is_frozen
 from events.sql import ids_in, pg_array
-from places.countries import country_by_name
 from places.models import Place, PlaceKind
 
 csv.field_size_limit(16 * 1024 * 1024)  # ACLED notes can be long; the default 128 KiB is not enough

@@ -26,6 +26,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from core.countries import country_by_name
 from core.textcheck import NUL
 from core.vocab import ActorRole, EventType, InterCode, SubEventType, TimePrecision
 from events.importers.common import (
@@ -42,7 +43,6 @@ from events.importers.common import (
     split_names,
 )
 from events.models import ImportBatch
-from places.countries import country_by_name
 
 UCDP_REQUIRED_COLUMNS = (
     "id",

@@ -3,14 +3,9 @@
 import django_filters
 from django.db.models import Q
 
+from core.api.filters import StrictFilterSet, StrictIntegerFilter, VocabularyFilter
 from core.bounds import MAX_ID
-from events.api.filters import (
-    CountryFilter,
-    PlaceSubtreeFilter,
-    StrictFilterSet,
-    StrictIntegerFilter,
-    VocabularyFilter,
-)
+from places.filters import CountryFilter, PlaceSubtreeFilter
 from places.models import Place, PlaceKind
 
 

@@ -23,6 +23,7 @@ from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from core.countries import COUNTRIES
 from events.acled_api.query import (
     EVENT_FILTERS,
     MAX_COSTLY_ALTERNATIVES,
@@ -33,7 +34,6 @@ from events.acled_api.query import (
 )
 from events.models import Source
 from events.sql import Like
-from places.countries import COUNTRIES
 from tests.acled_api.helpers import ORDER, URL, body, error, names, read
 
 ROOT = Path(__file__).resolve().parents[2]

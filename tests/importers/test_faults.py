@@ -25,9 +25,10 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from actors.models import Actor
+from core.exceptions import StaleVersionError
 from core.vocab import Status
 from events.models import Citation, Event, EventActor, EventIdCounter, ImportBatch, Source
-from events.services import StaleVersionError, event_update
+from events.services import event_update
 from ops.loadtest import free_port, gunicorn, request, server_environment
 from ops.postgres import conninfo, database_url
 from places.models import Place

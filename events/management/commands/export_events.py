@@ -11,8 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 from tqdm import tqdm
 
+from core.api.exceptions import ParameterError
 from events.aggregates import KEYS, PERIODS, aggregate
-from events.api.exceptions import ParameterError
 from events.exports import FORMATS, write_export
 from events.exports.aggregates import write_aggregate_csv, write_aggregate_xlsx
 from events.exports.query import export_about, export_progress, export_queryset

@@ -28,7 +28,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework.mixins import ListModelMixin
 from rest_framework.settings import api_settings
 
-from events.api.exceptions import ParameterError
+from core.api.exceptions import ParameterError
 
 READ_METHODS = ("GET", "HEAD")
 # Unknown parameters named in one answer (each message lists the accepted ones): a query string of

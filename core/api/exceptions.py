@@ -23,7 +23,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from events.services import StaleVersionError
+from core.exceptions import StaleVersionError
 
 
 class ParameterError(exceptions.ValidationError):
