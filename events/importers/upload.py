@@ -136,9 +136,10 @@ def remove_stale_uploads(*, max_age: dt.timedelta | None = None) -> list[str]:
     screen's and the ACLED / UCDP file import's (events/importers/files.py); their names."""
     if max_age is None:
         max_age = dt.timedelta(hours=settings.IMPORT_UPLOAD_MAX_AGE_HOURS)
-    storage = ImportUploadStorage()._storage
+    screen = ImportUploadStorage()
+    storage = screen._storage
     cutoff, removed = timezone.now() - max_age, []
-    for folder in (ImportUploadStorage.MEDIA_FOLDER, FILE_IMPORT_FOLDER):
+    for folder in (screen.MEDIA_FOLDER, FILE_IMPORT_FOLDER):
         try:
             _, names = storage.listdir(folder)
         except FileNotFoundError:
