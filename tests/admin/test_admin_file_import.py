@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
+from events import rules
 from events.importers.acled import import_acled_file
 from events.importers.upload import FILE_IMPORT_FOLDER
 from events.models import Event, ImportBatch
@@ -293,3 +294,22 @@ def test_the_event_import_screen_sends_an_acled_file_to_this_screen(client, cura
     assert URL in response.content.decode()
     assert "Traceback" not in page and "import_id_fields" not in page
     assert "imports Chronicle's own event export" in text(client.get("/admin/events/event/import/"))
+
+
+@pytest.mark.parametrize(
+    ("role", "may_import", "publishes", "may_change_published"),
+    [
+        ("viewer", False, False, False),
+        ("curator", True, False, False),
+        ("reviewer", True, True, True),
+        ("superuser", True, True, True),
+    ],
+)
+def test_the_rules_answer_who_imports_what(request, role, may_import, publishes, may_change_published):
+    user = request.getfixturevalue(role)
+    assert (rules.import_refusal(user) is None) is may_import
+    assert rules.import_publishes(user) is publishes
+    published = rules.import_change_refusal(user, event_id="SYR1", status=Status.PUBLISHED)
+    assert (published is None) is may_change_published
+    if may_import:
+        assert rules.import_change_refusal(user, event_id="SYR1", status=Status.DRAFT) is None
