@@ -33,6 +33,7 @@ from events.duplicates_admin import (
     warn_possible_duplicates,
 )
 from events.exports.admin import EventExportActionsMixin
+from events.file_import_admin import EventImportForm, file_import_urls
 from events.forms import CitationAdminForm, EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
 from events.models import Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
@@ -337,6 +338,11 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, HistoryAdmin):
     actions = ["mark_reviewed", "publish", "retract", "export_selected_acled", "export_selected_xlsx"]
     # Import and export screens (django-import-export): places, actors and sources by name.
     resource_classes = [EventResource]
+    # That screen reads Chronicle's own export; ACLED and UCDP files have their own screen
+    # (events/file_import_admin.py), linked next to Import on the changelist.
+    import_form_class = EventImportForm
+    import_template_name = "admin/events/event/import.html"
+    import_export_change_list_template = "admin/events/event/change_list_import_export.html"
 
     def get_queryset(self, request):
         # The actors column reads prefetched rows: one query per page, not one per event.
@@ -393,8 +399,9 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, HistoryAdmin):
         return " — ".join(names[role] for role in (ActorRole.ACTOR1, ActorRole.ACTOR2) if role in names)
 
     def get_urls(self):
-        # The "Possible duplicates" queue, "Not duplicates" and merges (events/duplicates_admin.py).
-        return duplicate_urls(self) + super().get_urls()
+        # The "Possible duplicates" queue, "Not duplicates" and merges (events/duplicates_admin.py),
+        # and "Import ACLED / UCDP file" (events/file_import_admin.py).
+        return duplicate_urls(self) + file_import_urls(self) + super().get_urls()
 
     def get_object(self, request, object_id, from_field=None):
         event = super().get_object(request, object_id, from_field)

@@ -27,6 +27,7 @@ import calendar
 import contextlib
 import datetime as dt
 from enum import StrEnum
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -154,6 +155,33 @@ def may_merge_events(user, *events) -> bool:
     if any(event.status == Status.PUBLISHED for event in events):
         return user.has_perm("events.publish_event")
     return True
+
+
+# --- imports of ACLED and UCDP files by a person (the admin's file import) ------------------------
+# A command's import is a system write (by=None): new events with a citation are published, as
+# ACLED and UCDP publish them. A person's import is held to the person's role, row by row.
+
+
+def import_refusal(user) -> str | None:
+    """Why `user` may not import an event file from the admin (adding events: curators and up)."""
+    from events.models import Event  # rules import no models at module level
+
+    return permission_refusal(user, Action.ADD, model=Event)
+
+
+def import_publishes(user) -> bool:
+    """Whether a person's import publishes the new events it creates (reviewers); a curator's
+    are drafts, to be reviewed and published like the events a curator codes by hand."""
+    return user is not None and user.has_perm(WORKFLOW_PERMISSIONS[Action.PUBLISH])
+
+
+def import_change_refusal(user, *, event_id: str, status: str) -> str | None:
+    """Why `user`'s import may not change the stored event `event_id` (a published event, for a
+    curator), asked per row without a query; None if it may."""
+    from events.models import Event
+
+    stored = SimpleNamespace(pk=None, event_id=event_id, status=status)
+    return permission_refusal(user, Action.CHANGE, stored, model=Event)
 
 
 def check(user, action: Action, obj=None, *, model=None, event=None) -> None:

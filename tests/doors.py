@@ -168,6 +168,31 @@ def may_write_model(role: str, label: str, action: str, state: str | None, targe
     raise AssertionError(f"No rule for {label}")
 
 
+def may_import_file(role: str) -> bool:
+    """The admin's ACLED / UCDP file import adds events: curators (as drafts) and up."""
+    return role in WRITERS
+
+
+def acled_file_upload(role: str) -> bytes:
+    """An ACLED CSV of one new event at the world's Palmyra, as the file import's upload."""
+    from events.acled import ACLED_COLUMNS  # the door walkers' only ACLED file
+    from tests.acled_files import current_row
+
+    row = current_row(
+        event_id_cnty="SYR7007",
+        event_date="2015-02-20",
+        admin1="",
+        admin2="",
+        admin3="",
+        location="Palmyra",
+        latitude="34.5",
+        longitude="38.3",
+        notes=f"Clashes reported (imported by {role}).",
+    )
+    lines = [",".join(ACLED_COLUMNS), ",".join(f'"{row.get(name, "")}"' for name in ACLED_COLUMNS)]
+    return ("\n".join(lines) + "\n").encode()
+
+
 def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(table for table in before if before[table] != after.get(table))
 

@@ -432,6 +432,7 @@ def import_acled_file(
     batch_size: int = 1000,
     progress: bool | None = None,
     file_name: str | None = None,
+    as_person: bool = False,
 ) -> ImportOutcome:
     """Import an ACLED CSV (either vintage); see events.importers.common.run_import."""
     return run_import(
@@ -444,4 +445,5 @@ def import_acled_file(
         batch_size=batch_size,
         progress=progress,
         file_name=file_name,
+        as_person=as_person,
     )

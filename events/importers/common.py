@@ -37,6 +37,7 @@ from core.vocab import (
     SourceScale,
     Status,
 )
+from events import rules
 from events.duplicates import import_duplicates_report
 from events.exports.columns import ACLED_COORDINATE_DECIMALS, unescape_formula
 from events.importers.bulk import allocate_ids, copy_history, copy_rows, update_rows
@@ -57,6 +58,7 @@ csv.field_size_limit(16 * 1024 * 1024)  # ACLED notes can be long; the default 1
 
 CHUNK_ROWS = 10_000  # records parsed, resolved and written together (memory stays flat)
 IN_CHUNK = 2_000  # values per SQL IN (...) list
+SAMPLE_ROWS = 10  # rows of each kind (new, changed, unchanged) a run keeps for its preview
 ANALYZE_AFTER = 5_000  # events written by a run before the tables' statistics are refreshed
 
 # Event fields an import sets, in the order records and stored rows are compared.
@@ -230,6 +232,8 @@ class ImportOutcome:
     new_places: int = 0
     new_sources: int = 0
     left_alone: int = 0  # rows of retracted or deleted events, not applied
+    # The first SAMPLE_ROWS rows of each kind ("new", "changed", "unchanged"): (file line, event id).
+    samples: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
     @property
     def rows_per_second(self) -> float:
@@ -466,11 +470,24 @@ class EventLoader:
     """Resolves records to places/actors/sources and writes new and changed events in bulk."""
 
     def __init__(
-        self, *, batch: ImportBatch, user, batch_size: int, change_reason: str, id_column: str = "event_id"
+        self,
+        *,
+        batch: ImportBatch,
+        user,
+        batch_size: int,
+        change_reason: str,
+        id_column: str = "event_id",
+        as_person: bool = False,
     ) -> None:
         self.batch = batch
         self.id_column = id_column  # the file's event id column, for row errors
         self.user = user
+        # A person's import (the admin's) follows the person's rules (events.rules.import_*): a
+        # curator's new events are drafts and its rows that would change a published event are
+        # refused. A command's run is a system write, as every command's is.
+        self.as_person = as_person
+        self.publishes = not as_person or rules.import_publishes(user)
+        self.samples: dict[str, list[tuple[int, str]]] = {"new": [], "changed": [], "unchanged": []}
         self.batch_size = batch_size
         self.change_reason = change_reason
         self.now = timezone.now()
@@ -485,6 +502,12 @@ class EventLoader:
         # History rows of the events just created, written by send_history (see there).
         self._history_due: list[tuple[type, str, list[int]]] = []
         self._pipeline = None  # psycopg pipeline still running them (PostgreSQL)
+
+    def sample(self, kind: str, line: int, event_id: str) -> None:
+        """Keep the first SAMPLE_ROWS rows of each kind for the admin's preview."""
+        kept = self.samples[kind]
+        if len(kept) < SAMPLE_ROWS:
+            kept.append((line, event_id))
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -794,14 +817,17 @@ class EventLoader:
                 if record.event_id in tombstoned:
                     self.unchanged += 1
                     self.left_alone += 1
+                    self.sample("unchanged", record.line, record.event_id)
                 else:
                     new.append((record, desired))
+                    self.sample("new", record.line, record.event_id)
                 continue
             values, main, assoc, cited = desired
             stored_ts = entry["values"][-1]
             if is_frozen(entry["status"]):
                 self.unchanged += 1
                 self.left_alone += 1
+                self.sample("unchanged", record.line, record.event_id)
             elif (
                 values == entry["values"]
                 and main == entry["main"]
@@ -814,6 +840,7 @@ class EventLoader:
             ):
                 # Same content, or an older copy of an event already updated upstream.
                 self.unchanged += 1
+                self.sample("unchanged", record.line, record.event_id)
             elif not entry["imported"]:
                 # A file's id can collide with an event coded here (ids share one namespace: a
                 # curated SYR12 and ACLED's SYR12 are different events); curated work is never
@@ -823,12 +850,22 @@ class EventLoader:
                     "does not overwrite it (give the row another id, or edit the event instead)"
                 )
                 errors.append(RowError(record.line, self.id_column, record.event_id, reason))
+            elif refused := self._refusal(record.event_id, entry["status"]):
+                reason = f"{refused} This row was not imported."
+                errors.append(RowError(record.line, self.id_column, record.event_id, reason))
             else:
                 changed.append((record, desired, entry))
+                self.sample("changed", record.line, record.event_id)
         if new:
             self._create_events(new)
         if changed:
             self._update_events(changed)
+
+    def _refusal(self, event_id: str, status: str) -> str | None:
+        """Why the importing person may not change this stored event (None for a command's run)."""
+        if not self.as_person:
+            return None
+        return rules.import_change_refusal(self.user, event_id=event_id, status=status)
 
     @staticmethod
     def _derived(values: tuple, main: frozenset) -> tuple:
@@ -884,8 +921,9 @@ class EventLoader:
         for pk, (record, desired) in zip(new_pks, new, strict=True):
             values, main, _, cited = desired
             derived = self._derived(values, main)
-            # ACLED and UCDP data are published data; an event needs a citation to be public.
-            status = Status.PUBLISHED if cited else Status.DRAFT
+            # ACLED and UCDP data are published data; an event needs a citation to be public, and
+            # a person's import publishes only if the person may publish (self.publishes).
+            status = Status.PUBLISHED if cited and self.publishes else Status.DRAFT
             rows.append((pk, *values, *derived, record.event_id, status, record.source_hash, *constant))
         copy_rows(Event, ("id", *EVENT_INSERT_COLUMNS), rows)
         actor_rows, citation_rows = [], []
@@ -1097,11 +1135,14 @@ def run_import(
     batch_size: int = 1000,
     progress: bool | None = None,
     file_name: str | None = None,
+    as_person: bool = False,
 ) -> ImportOutcome:
     """Import one file in one transaction and record the run as an ImportBatch.
 
     `make_parser(columns)` checks the header (raising HeaderError). A dry run, and a --strict
-    run with row errors, roll the transaction back: only the ImportBatch remains.
+    run with row errors, roll the transaction back: only the ImportBatch remains. `as_person`
+    (the admin's import) holds each row to the rules of `user` (EventLoader); a command's run
+    is a system write.
     """
     clock = _Clock()
     path = Path(path)
@@ -1135,6 +1176,7 @@ def run_import(
                 batch_size=batch_size,
                 change_reason=import_change_reason(batch),
                 id_column=parse.id_column,
+                as_person=as_person,
             )
             _lock_imports()
             seen: dict[str, int] = {}
@@ -1193,6 +1235,7 @@ def run_import(
         new_places=loader.new_places,
         new_sources=loader.new_sources,
         left_alone=loader.left_alone,
+        samples=loader.samples,
     )
 
 
@@ -1234,6 +1277,7 @@ def _load_chunk(
                 continue
             if stored.get(event_id) == digest:
                 loader.unchanged += 1
+                loader.sample("unchanged", line, event_id)
                 continue
         result = parse(line, fields)
         if isinstance(result, EventRecord):

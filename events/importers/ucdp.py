@@ -284,6 +284,7 @@ def import_ucdp_file(
     batch_size: int = 1000,
     progress: bool | None = None,
     file_name: str | None = None,
+    as_person: bool = False,
 ) -> ImportOutcome:
     """Import a UCDP GED CSV; see events.importers.common.run_import."""
     return run_import(
@@ -296,4 +297,5 @@ def import_ucdp_file(
         batch_size=batch_size,
         progress=progress,
         file_name=file_name,
+        as_person=as_person,
     )

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 ZIP_MAGIC = b"PK\x03\x04"
 UPLOAD_NAME = re.compile(r"[0-9a-f]{32}")  # MediaStorage names an upload uuid4().hex
+FILE_IMPORT_FOLDER = "chronicle-file-imports"  # the ACLED / UCDP file import's (events/importers/files.py)
 
 
 def _megabytes(size: int) -> str:
@@ -131,23 +132,26 @@ class ImportUploadStorage(MediaStorage):
 
 
 def remove_stale_uploads(*, max_age: dt.timedelta | None = None) -> list[str]:
-    """Delete previewed uploads older than max_age (settings.IMPORT_UPLOAD_MAX_AGE_HOURS); their names."""
+    """Delete previewed uploads older than max_age (settings.IMPORT_UPLOAD_MAX_AGE_HOURS), the import
+    screen's and the ACLED / UCDP file import's (events/importers/files.py); their names."""
     if max_age is None:
         max_age = dt.timedelta(hours=settings.IMPORT_UPLOAD_MAX_AGE_HOURS)
-    storage = ImportUploadStorage()
-    try:
-        _, names = storage._storage.listdir(storage.MEDIA_FOLDER)
-    except FileNotFoundError:
-        return []
+    screen = ImportUploadStorage()
+    storage = screen._storage
     cutoff, removed = timezone.now() - max_age, []
-    for name in names:
-        path = f"{storage.MEDIA_FOLDER}/{name}"
+    for folder in (screen.MEDIA_FOLDER, FILE_IMPORT_FOLDER):
         try:
-            if storage._storage.get_modified_time(path) < cutoff:
-                storage._storage.delete(path)
-                removed.append(name)
+            _, names = storage.listdir(folder)
         except FileNotFoundError:
-            continue  # confirmed (and deleted) by another request meanwhile
+            continue
+        for name in names:
+            path = f"{folder}/{name}"
+            try:
+                if storage.get_modified_time(path) < cutoff:
+                    storage.delete(path)
+                    removed.append(name)
+            except FileNotFoundError:
+                continue  # confirmed (and deleted) by another request meanwhile
     if removed:
         logger.info("Deleted %d import uploads never confirmed: %s", len(removed), ", ".join(removed))
     return removed

@@ -45,8 +45,10 @@ from tests.doors import (
     TEXT_FIELDS,
     WRITERS,
     World,
+    acled_file_upload,
     build_world,
     changed_tables,
+    may_import_file,
     may_write_model,
     quiet_requests,  # noqa: F401 - a fixture
     table_checksums,
@@ -101,6 +103,7 @@ MODEL_DOORS = {
     "duplicates": "duplicates_queue",  # events.event: the possible-duplicates queue (reads)
     "duplicates_decide": "duplicates_decide",  # records "not duplicates" for a pair
     "duplicates_merge": "duplicates_merge",  # merges one event of a pair into the other
+    "import_file": "import_file",  # events.event: an ACLED / UCDP file, previewed then confirmed
 }
 SITE_DOORS = {
     "index": "index",
@@ -324,6 +327,8 @@ def cells_for(world: World, role: str, door: Door) -> list[Cell]:
 
     if kind.startswith("duplicates_"):
         return _duplicates_cells(world, role, door)
+    if kind == "import_file":
+        return _import_file_cells(role, door)
     if kind == "changelist":
         cells.append(Cell(door, _fill(door.route, []), "list", post=None, may_write=False))
         for action in ma.get_actions(superuser_request(world)):
@@ -506,6 +511,31 @@ def _duplicates_cells(world: World, role: str, door: Door) -> list[Cell]:
     post = {"pair": pair, "survivor": str(published.pk)}
     return [
         Cell(door, url, "merge a draft into a published event", post, may_write=reviewer, must_write=reviewer)
+    ]
+
+
+def _import_file_cells(role: str, door: Door) -> list[Cell]:
+    """The preview writes nothing but its ImportBatch record; the confirmation of one's own
+    preview imports the file (writers); a forged confirmation writes nothing."""
+    url = _fill(door.route, [])
+    batch = frozenset({"events_importbatch"})
+
+    def upload(client):
+        content = acled_file_upload(role)
+        return {"import_file": SimpleUploadedFile("acled.csv", content, content_type="text/csv")}
+
+    def confirm(client):
+        response = client.post(url, upload(client))
+        token = (
+            (getattr(response, "context", None) or {}).get("token") if response.status_code == 200 else None
+        )
+        return {"token": token or "forged"}
+
+    allowed = may_import_file(role)
+    return [
+        Cell(door, url, "preview an ACLED file", None, False, before_post=upload, ignore=batch),
+        Cell(door, url, "import an ACLED file", None, allowed, allowed, before_post=confirm, ignore=batch),
+        Cell(door, url, "a forged confirmation", {"token": "forged"}, may_write=False, ignore=batch),
     ]
 
 

@@ -1,5 +1,6 @@
-"""Debian's chromium as the browser tests start it."""
+"""Debian's chromium as the browser tests start it, and where their screenshots go."""
 
+import os
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -12,3 +13,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Screenshots are test artifacts: .ci/artifacts/ unless CHRONICLE_ARTIFACTS says otherwise.
+ARTIFACTS = Path(
+    os.environ.get("CHRONICLE_ARTIFACTS", Path(__file__).resolve().parents[2] / ".ci" / "artifacts")
+)

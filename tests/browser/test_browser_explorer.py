@@ -2,7 +2,6 @@
 seed data: the map and timeline draw, a filter change redraws them and the downloads, nothing is
 fetched from another host. PostgreSQL only (`.ci/run`'s PostgreSQL pass)."""
 
-import os
 import re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -10,13 +9,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.management import call_command
 
-from tests.browser.chromium import CHROMIUM_ARGS
+from tests.browser.chromium import ARTIFACTS, CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 SEED = Path(__file__).resolve().parents[2] / "fixtures" / "seed.json"
-ARTIFACTS = Path(
-    os.environ.get("CHRONICLE_ARTIFACTS", Path(__file__).resolve().parents[2] / ".ci" / "artifacts")
-)
 
 # Pixels of a canvas in a colour near one event type's (the circles are drawn 85 % opaque).
 COUNT_PIXELS = """([selector, rgb]) => {

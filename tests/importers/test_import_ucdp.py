@@ -13,60 +13,10 @@ from django.db import connection
 from core.vocab import ActorRole, Status
 from events.models import Citation, Event, ImportBatch, Source
 from places.models import Place, PlaceKind
-from tests.acled_files import write_csv
+from tests.acled_files import GED_COLUMNS, ged_row, write_csv
 from tests.factories import CitationFactory
 
 pytestmark = pytest.mark.django_db
-
-GED_COLUMNS = (
-    "id", "relid", "year", "active_year", "code_status", "type_of_violence", "conflict_dset_id",
-    "conflict_new_id", "conflict_name", "dyad_dset_id", "dyad_new_id", "dyad_name", "side_a_dset_id",
-    "side_a_new_id", "side_a", "side_b_dset_id", "side_b_new_id", "side_b", "number_of_sources",
-    "source_article", "source_office", "source_date", "source_headline", "source_original", "where_prec",
-    "where_coordinates", "where_description", "adm_1", "adm_2", "latitude", "longitude", "geom_wkt",
-    "priogrid_gid", "country", "country_id", "region", "event_clarity", "date_prec", "date_start",
-    "date_end", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "high", "low",
-    "gwnoa", "gwnob",
-)  # fmt: skip
-
-
-def ged_row(**overrides) -> dict:
-    row = {
-        "id": "139450",
-        "relid": "SYR-2015-1-0001",
-        "year": "2015",
-        "type_of_violence": "1",
-        "conflict_name": "Syria: Government",
-        "dyad_name": "Government of Syria - IS",
-        "side_a": "Government of Syria",
-        "side_b": "IS",
-        "source_article": "Reuters,2015-05-20,'Islamic State seizes Palmyra'",
-        "source_office": "Reuters;AFP",
-        "source_headline": "Islamic State seizes Palmyra",
-        "where_prec": "1",
-        "where_coordinates": "Tadmur town",
-        "where_description": "Palmyra, the ancient city",
-        "adm_1": "Hims governorate",
-        "adm_2": "Tadmur district",
-        "latitude": "34.560556",
-        "longitude": "38.267222",
-        "country": "Syria",
-        "country_id": "652",
-        "region": "Middle East",
-        "event_clarity": "1",
-        "date_prec": "1",
-        "date_start": "2015-05-20 00:00:00.000",
-        "date_end": "2015-05-21 00:00:00.000",
-        "deaths_a": "20",
-        "deaths_b": "30",
-        "deaths_civilians": "0",
-        "deaths_unknown": "0",
-        "best": "50",
-        "high": "70",
-        "low": "45",
-    }
-    row.update(overrides)
-    return row
 
 
 @pytest.fixture
