@@ -273,7 +273,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["events.api.permissions.ModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["core.api.filters.FilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "events.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     # orjson (drf-orjson-renderer): the same JSON as DRF's JSONRenderer (compact, UTF-8, "Z" for
     # UTC) at a tenth of the cost, a millisecond of every 50-event page (docs/benchmarks.md).

@@ -21,11 +21,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
 from actors.models import Actor
+from core.paging import CappedCountByIdsPaginator
+from core.sql import EqualsAny, InArray, first_column
 from core.vocab import ActorRole, InterCode
 from events import rules
 from events.admin_base import HistoryAdmin, RulesImportExportMixin, RulesInlineMixin
-from events.api.filters import EqualsAny, InArray, NotesVector
-from events.api.pagination import CappedCountByIdsPaginator
 from events.duplicates_admin import (
     candidates_html,
     duplicate_urls,
@@ -34,6 +34,7 @@ from events.duplicates_admin import (
 )
 from events.exports.admin import EventExportActionsMixin
 from events.file_import_admin import EventImportForm, file_import_urls
+from events.filters import NotesVector
 from events.forms import CitationAdminForm, EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
 from events.models import Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
@@ -48,7 +49,6 @@ from events.services import (
     event_save,
     event_sync_interaction,
 )
-from events.sql import first_column
 from places.models import Place
 
 # Links typed without a scheme are https (Django 6's default; silences its deprecation warning).

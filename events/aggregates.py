@@ -31,7 +31,9 @@ from django.db import connections
 from django.db.models import F, QuerySet
 
 from core.api.exceptions import ParameterError
+from core.api.filters import StrictBooleanField
 from core.vocab import Status
+from events.filters import EventFilter, as_query_dict
 from events.models import Event
 
 MAX_ROWS = 50_000  # rows of one answer, padding included
@@ -207,8 +209,6 @@ def parse_spec(params: Mapping) -> AggregateSpec:
     fill = False
     raw_fill = params.get("fill")
     if raw_fill not in (None, ""):
-        from core.api.filters import StrictBooleanField
-
         try:
             fill = bool(StrictBooleanField().clean(raw_fill))
         except forms.ValidationError:
@@ -576,8 +576,6 @@ def aggregate(
     the list endpoint in `params`, over the events `user` may see: published ones unless the
     `status` filter asks for others (`include_unpublished`: every status unless `status` narrows
     it, for commands)."""
-    from events.api.filters import EventFilter
-    from events.exports.query import as_query_dict
 
     params = as_query_dict(params)
     spec = spec or parse_spec(params)

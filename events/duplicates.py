@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
+from core.sql import ARRAY_SEPARATOR
 from core.vocab import Status
 from events.models import DuplicateDecision, Event
-from events.sql import ARRAY_SEPARATOR
 
 SCORE_TYPE = 30
 SCORE_PERIOD = 25

@@ -30,6 +30,7 @@ from enum import StrEnum
 from types import SimpleNamespace
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from core.vocab import Status, TimePrecision, disorder_type_for, interaction_for
@@ -164,9 +165,7 @@ def may_merge_events(user, *events) -> bool:
 
 def import_refusal(user) -> str | None:
     """Why `user` may not import an event file from the admin (adding events: curators and up)."""
-    from events.models import Event  # rules import no models at module level
-
-    return permission_refusal(user, Action.ADD, model=Event)
+    return permission_refusal(user, Action.ADD, model=apps.get_model("events", "Event"))
 
 
 def import_publishes(user) -> bool:
@@ -178,10 +177,8 @@ def import_publishes(user) -> bool:
 def import_change_refusal(user, *, event_id: str, status: str) -> str | None:
     """Why `user`'s import may not change the stored event `event_id` (a published event, for a
     curator), asked per row without a query; None if it may."""
-    from events.models import Event
-
     stored = SimpleNamespace(pk=None, event_id=event_id, status=status)
-    return permission_refusal(user, Action.CHANGE, stored, model=Event)
+    return permission_refusal(user, Action.CHANGE, stored, model=apps.get_model("events", "Event"))
 
 
 def check(user, action: Action, obj=None, *, model=None, event=None) -> None:

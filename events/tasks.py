@@ -4,13 +4,13 @@ import logging
 
 from celery import shared_task
 
-from events.exports.jobs import export_job_run
+from events.exports.jobs import EXPORT_JOB_TASK, export_job_run
 from events.models import ExportJob
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="events.export_job")
+@shared_task(name=EXPORT_JOB_TASK)
 def export_job_task(job_id: int) -> str:
     """Run one background export (events.exports.jobs.export_job_run); returns its final state."""
     try:

@@ -13,7 +13,7 @@ from django.urls import reverse
 from core.api.exceptions import ParameterError
 from core.vocab import DisorderType, EventType, Status, SubEventType
 from events.aggregates import MAX_PLACES, AggregateSpec, aggregate
-from events.api.filters import EventFilter
+from events.filters import EventFilter
 from events.models import Event, Tombstone
 from events.selectors import event_history
 from places.models import Place

@@ -3,7 +3,8 @@
 from rest_framework import serializers
 
 from actors.models import Actor
-from events.api.serializers import BoundedPrimaryKeyField, CountryCodeField, FullCleanModelSerializer
+from core.api.serializers import BoundedPrimaryKeyField, FullCleanModelSerializer
+from places.api.serializers import CountryCodeField
 
 
 class AliasesField(serializers.ListField):

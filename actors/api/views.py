@@ -5,8 +5,8 @@ from rest_framework import viewsets
 from actors.api.filters import ActorFilter
 from actors.api.serializers import ActorSerializer
 from actors.models import Actor
-from events.api.pagination import PageNumberPagination
-from events.api.views import ID_PATTERN, ChronicleAPIMixin
+from core.api.pagination import PageNumberPagination
+from core.api.views import ID_PATTERN, ChronicleAPIMixin
 
 
 class ActorViewSet(ChronicleAPIMixin, viewsets.ModelViewSet):

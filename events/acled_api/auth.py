@@ -23,7 +23,8 @@ from rest_framework.authentication import BaseAuthentication, TokenAuthenticatio
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
-from events.api.permissions import AnonThrottle, prime_permission_cache
+from core.api.permissions import prime_permission_cache
+from events.api.permissions import AnonThrottle
 
 NOT_AUTHORIZED = "Access key and email address are not authorized."
 

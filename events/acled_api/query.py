@@ -33,10 +33,10 @@ from django.http import QueryDict
 
 from core.bounds import MAX_INT
 from core.countries import COUNTRIES, lookup_country
+from core.sql import Like, like_escape
 from core.vocab import ActorRole, parse_inter
 from events.acled import ACLED_CIVILIAN_TARGETING
 from events.models import Citation, EventActor
-from events.sql import Like, like_escape
 
 TEXT, INT, FLOAT, DATE, TIMESTAMP = "text", "integer", "number", "date", "timestamp"
 EQ, LIKE, BETWEEN = "=", "LIKE", "BETWEEN"
@@ -171,7 +171,7 @@ class LikePattern:
 
     @property
     def sql(self) -> str:
-        """The pattern for SQL LIKE/ILIKE (escaped with events.sql.like_escape)."""
+        """The pattern for SQL LIKE/ILIKE (escaped with core.sql.like_escape)."""
         if len(self.parts) == 1:
             return f"%{like_escape(self.parts[0])}%"
         return "%".join(like_escape(part) for part in self.parts)

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.filters import FilterBackend
+from core.api.views import ChronicleAPIMixin
 from core.vocab import Status
 from events.aggregates import (
     ALL_COLUMNS,
@@ -18,8 +19,7 @@ from events.aggregates import (
     AggregateResult,
     aggregate,
 )
-from events.api.filters import EventFilter
-from events.api.views import ChronicleAPIMixin
+from events.filters import EventFilter
 from events.models import Event
 
 BY_PARAMETER = OpenApiParameter(

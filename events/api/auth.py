@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.parameters import QueryParametersMixin
+from core.api.serializers import ErrorSerializer
 from events.api.parsers import JSONParser
-from events.api.serializers import ErrorSerializer
 
 
 def lockout_message() -> str:

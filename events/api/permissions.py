@@ -7,8 +7,6 @@ What a caller may *see* is decided by EventQuerySet.visible_to, not here.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Permission
-from django.db.models import Q
 from rest_framework import permissions
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
@@ -18,24 +16,6 @@ from events import rules
 from events.models import Event
 from events.roles import has_a_role
 from events.rules import Action
-
-
-def prime_permission_cache(user) -> None:
-    """Load a user's permissions in one query instead of ModelBackend's two.
-
-    ModelBackend keeps a user's permissions in `_perm_cache` for the rest of the request; filling
-    it with the union of the user's and their groups' permissions keeps list pages within their
-    query budget (docs/benchmarks.md: ≤ 6 queries) for token-authenticated clients.
-    """
-    if not user.is_authenticated or not user.is_active or user.is_superuser or hasattr(user, "_perm_cache"):
-        return
-    rows = (
-        Permission.objects.filter(Q(user=user) | Q(group__user=user))
-        .values_list("content_type__app_label", "codename")
-        .distinct()
-    )
-    user._perm_cache = {f"{app_label}.{codename}" for app_label, codename in rows}
-
 
 # The rules' action for each HTTP method that writes.
 METHOD_ACTIONS = {"POST": Action.ADD, "PUT": Action.CHANGE, "PATCH": Action.CHANGE, "DELETE": Action.DELETE}

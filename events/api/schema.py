@@ -4,7 +4,7 @@ exactly the query parameters its view accepts (core.api.parameters)."""
 from drf_spectacular import openapi
 
 from core.api.parameters import QueryParametersMixin, format_parameter
-from events.api.serializers import ErrorSerializer
+from core.api.serializers import ErrorSerializer
 
 # 503: config.middleware answers it, in the same shape, when the database is unreachable; 414:
 # config.request_limits, for a query string over MAX_QUERY_STRING_BYTES (a long event_id list).

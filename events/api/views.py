@@ -13,16 +13,10 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from core.api.exceptions import ParameterError, PreconditionFailed
-from core.api.parameters import QueryParametersMixin
-from events.api.filters import EventFilter, SourceFilter, TombstoneFilter
-from events.api.pagination import EventPagination, PageNumberPagination
-from events.api.permissions import (
-    CanPublish,
-    CanRetract,
-    CanViewUnpublished,
-    EventPermissions,
-    prime_permission_cache,
-)
+from core.api.pagination import PageNumberPagination
+from core.api.views import ID_PATTERN, ChronicleAPIMixin
+from events.api.pagination import EventPagination
+from events.api.permissions import CanPublish, CanRetract, CanViewUnpublished, EventPermissions
 from events.api.serializers import (
     EVENT_FIELDS,
     DuplicateCandidateSerializer,
@@ -36,6 +30,7 @@ from events.api.serializers import (
     TombstoneSerializer,
 )
 from events.duplicates import candidates_with_decisions
+from events.filters import EventFilter, SourceFilter, TombstoneFilter
 from events.models import Event, Source
 from events.roles import has_a_role
 from events.selectors import event_get, event_history, event_list, tombstone_list
@@ -47,8 +42,6 @@ from events.services import (
     event_retract,
     event_update,
 )
-
-ID_PATTERN = r"[0-9]{1,18}"
 
 FIELDS_PARAMETER = OpenApiParameter(
     "fields",
@@ -63,15 +56,6 @@ IF_MATCH_PARAMETER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     description='The ETag of the version you edited ("3"); a stale one is refused with 412.',
 )
-
-
-class ChronicleAPIMixin(QueryParametersMixin):
-    """Refuses query parameters the view does not read (QueryParametersMixin); loads the caller's
-    permissions in one query (see prime_permission_cache)."""
-
-    def perform_authentication(self, request) -> None:
-        super().perform_authentication(request)
-        prime_permission_cache(request.user)
 
 
 def selected_fields(request) -> list[str] | None:

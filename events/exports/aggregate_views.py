@@ -15,15 +15,15 @@ from core.api.filters import FilterBackend
 from core.api.parameters import QueryParametersMixin
 from events.aggregates import aggregate
 from events.api.aggregates import AGGREGATE_OPENAPI_PARAMETERS
-from events.api.filters import EventFilter
 from events.exports.aggregates import (
     AGGREGATE_CSV_TYPE,
     AGGREGATE_XLSX_TYPE,
     aggregate_csv_chunks,
     write_aggregate_xlsx,
 )
-from events.exports.query import export_about
 from events.exports.views import ESCAPE_PARAMETER, ExportSchema, _escape_parameter
+from events.exports.xlsx import export_about
+from events.filters import EventFilter
 from events.models import Event
 
 _TYPES = {"csv": AGGREGATE_CSV_TYPE, "xlsx": AGGREGATE_XLSX_TYPE}

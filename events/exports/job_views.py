@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from core.api.exceptions import Conflict
 from core.api.parameters import QueryParametersMixin
-from events.api.serializers import ErrorSerializer
+from core.api.serializers import ErrorSerializer
 from events.exports.formats import FORMATS
 from events.exports.jobs import (
     ALWAYS_BACKGROUND,

@@ -26,12 +26,17 @@ from django.http import QueryDict
 from django.utils import timezone
 from rest_framework import exceptions
 
+from config import celery_app
 from config.routers import reads_from_replica
 from core.api.exceptions import ParameterError
-from events.api.filters import EventFilter
 from events.exports.formats import FORMATS, write_export
-from events.exports.query import export_about, export_progress, export_queryset
+from events.exports.query import export_progress, export_queryset
+from events.exports.xlsx import export_about
+from events.filters import EventFilter
 from events.models import ExportJob
+
+# The Celery task that runs a job (events/tasks.py); queued by name.
+EXPORT_JOB_TASK = "events.export_job"
 
 logger = logging.getLogger(__name__)
 
@@ -134,13 +139,12 @@ def export_job_start(*, user, format: str, params: Mapping[str, Any], escape: bo
 
 
 def _enqueue(job_id: int) -> None:
-    from config.celery import app
-    from events.tasks import export_job_task
-
     try:
         # The broker is read from the settings at call time, so one process can be pointed elsewhere.
-        with app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
-            export_job_task.apply_async(
+        with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as connection:
+            # By the task's name: events.tasks imports this module to run the job.
+            celery_app.send_task(
+                EXPORT_JOB_TASK,
                 (job_id,),
                 queue=settings.EXPORTS_QUEUE,
                 connection=connection,

@@ -29,10 +29,10 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast, Coalesce, Concat
-from django.http import QueryDict
 
 from actors.models import Actor
 from core.vocab import ActorRole
+from events.filters import EventFilter, as_query_dict
 from events.models import Citation, Event, EventActor, Source
 
 CHUNK_SIZE = 500
@@ -281,7 +281,6 @@ def export_queryset(
     """The events an export covers: what `user` may see (published ones for anyone else, all
     with `include_unpublished`), narrowed by the API's filters (EventFilter; a bad parameter
     raises ParameterError naming it)."""
-    from events.api.filters import EventFilter
 
     base = queryset if queryset is not None else Event.objects.all()
     if not include_unpublished:
@@ -289,34 +288,3 @@ def export_queryset(
     if params:
         base = EventFilter(as_query_dict(params), queryset=base).qs
     return base
-
-
-def export_about(*, user=None, params: Mapping | None = None, include_unpublished: bool = False):
-    """What a report's About sheet says of an export: its filters and the statuses it includes
-    (what `user` may see, or all with `include_unpublished`, narrowed by the `status` filter)."""
-    from events.aggregates import AGGREGATE_PARAMETERS, statuses_included
-    from events.api.filters import EventFilter
-    from events.exports.xlsx import ReportAbout
-
-    query = as_query_dict(params)
-    named = {*EventFilter.base_filters, *AGGREGATE_PARAMETERS}  # not escape, format, …
-    filters = tuple(
-        (name, ", ".join(query.getlist(name))) for name in query if name in named and any(query.getlist(name))
-    )
-    statuses = statuses_included(
-        user=user, params=query, published_by_default=False, include_unpublished=include_unpublished
-    )
-    return ReportAbout(filters=filters, statuses=tuple(statuses))
-
-
-def as_query_dict(params: Mapping | None) -> QueryDict:
-    """Filters as a QueryDict, as a request carries them (a list value: the parameter repeated)."""
-    if isinstance(params, QueryDict):
-        return params
-    query = QueryDict(mutable=True)
-    for key, value in (params or {}).items():
-        if isinstance(value, list | tuple):
-            query.setlist(key, [str(item) for item in value])
-        else:
-            query[key] = str(value)
-    return query

@@ -23,11 +23,11 @@ from config.statement_timeout import bulk_statement_timeout, bulk_stream
 from core.api.exceptions import ParameterError
 from core.api.filters import FilterBackend
 from core.api.parameters import QueryParametersMixin
-from events.api.filters import EventFilter
 from events.api.schema import AutoSchema
 from events.exports.formats import FORMATS, stream_export
-from events.exports.query import export_about, export_queryset
-from events.exports.xlsx import write_xlsx
+from events.exports.query import export_queryset
+from events.exports.xlsx import export_about, write_xlsx
+from events.filters import EventFilter
 from events.models import Event
 
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}

@@ -9,23 +9,34 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO
 
 import xlsxwriter
 from django.db import connections
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import (
+    Count,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.xmlwriter import XMLwriter
 
 from core.vocab import EventType, InterCode
-from events.aggregates import AggregateSpec, aggregate_rows, period_starts
+from events.aggregates import (
+    AGGREGATE_PARAMETERS,
+    AggregateSpec,
+    aggregate_rows,
+    period_starts,
+    statuses_included,
+)
 from events.exports.columns import XLSX_COLUMNS
 from events.exports.copy import copy_supported, export_select
 from events.exports.query import export_rows
+from events.filters import EventFilter, as_query_dict
 from events.models import Event, EventActor
 
 SHEETS = ("Events", "By month", "By admin1 and month", "By country", "Top actors", "About")
@@ -402,3 +413,18 @@ def _actor_sheet(workbook, queryset: QuerySet, styles) -> None:
         sheet.write_number(row, 4, item["fatalities"])
     if row:
         sheet.autofilter(0, 0, row, 4)
+
+
+def export_about(*, user=None, params: Mapping | None = None, include_unpublished: bool = False):
+    """What a report's About sheet says of an export: its filters and the statuses it includes
+    (what `user` may see, or all with `include_unpublished`, narrowed by the `status` filter)."""
+
+    query = as_query_dict(params)
+    named = {*EventFilter.base_filters, *AGGREGATE_PARAMETERS}  # not escape, format, …
+    filters = tuple(
+        (name, ", ".join(query.getlist(name))) for name in query if name in named and any(query.getlist(name))
+    )
+    statuses = statuses_included(
+        user=user, params=query, published_by_default=False, include_unpublished=include_unpublished
+    )
+    return ReportAbout(filters=filters, statuses=tuple(statuses))

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.db import connection, transaction
-from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from tqdm import tqdm
 
 from actors.models import Actor
 from core.countries import country_by_name
+from core.sql import any_of, ids_in
 from core.vocab import (
     ActorRole,
     GeoPrecision,
@@ -51,7 +51,6 @@ from events.models import (
     Tombstone,
 )
 from events.rules import DERIVED_FIELDS, event_derived, is_frozen
-from events.sql import ids_in, pg_array
 from places.models import Place, PlaceKind
 
 csv.field_size_limit(16 * 1024 * 1024)  # ACLED notes can be long; the default 128 KiB is not enough
@@ -451,15 +450,6 @@ def in_chunks(values: Iterable, size: int | None = None) -> Iterator[list]:
             chunk = []
     if chunk:
         yield chunk
-
-
-def any_of(values: list) -> list | RawSQL:
-    """The right side of an `__in` lookup; on PostgreSQL one array parameter, not N placeholders
-    (binding 20,000 parameters costs more than the query; see events.sql.pg_array)."""
-    if connection.vendor != "postgresql" or not values:
-        return values
-    array, param = pg_array(values)
-    return RawSQL(f"SELECT unnest({array})", (param,))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Trigram indexes (pg_trgm, GIN) for the ACLED-compatible API's LIKE filters, on PostgreSQL only.
 
 `notes=…` and the name filters (`actor1`, `source`, `location`, …) are `column ILIKE '%…%'`
-(events.sql.Like). Without these indexes each one reads every row; with them PostgreSQL reads only
+(core.sql.Like). Without these indexes each one reads every row; with them PostgreSQL reads only
 the rows holding the pattern's trigrams. SQLite has neither the extension nor GIN: there this
 migration does nothing. The full-text index on notes (0002) stays; it serves the API's `q=`.
 """

@@ -2,8 +2,28 @@
 
 from rest_framework import serializers
 
-from events.api.serializers import BoundedPrimaryKeyField, CountryCodeField, FullCleanModelSerializer
+from core.api.serializers import BoundedPrimaryKeyField, FullCleanModelSerializer
+from places.filters import resolve_country
 from places.models import Place
+
+
+class CountryCodeField(serializers.CharField):
+    """A country as ISO alpha-2, alpha-3 or name, stored as ISO alpha-3; blank for none."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", "ISO 3166 alpha-3 (alpha-2 and names are accepted and converted).")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        if not text:
+            return ""
+        code = resolve_country(text)
+        if not code:
+            raise serializers.ValidationError(f"Unknown country {text!r}; use an ISO 3166 code or a name.")
+        return code
 
 
 class PlaceSerializer(FullCleanModelSerializer):

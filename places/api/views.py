@@ -2,8 +2,8 @@
 
 from rest_framework import viewsets
 
-from events.api.pagination import PageNumberPagination
-from events.api.views import ID_PATTERN, ChronicleAPIMixin
+from core.api.pagination import PageNumberPagination
+from core.api.views import ID_PATTERN, ChronicleAPIMixin
 from places.api.filters import PlaceFilter
 from places.api.serializers import PlaceSerializer
 from places.models import Place

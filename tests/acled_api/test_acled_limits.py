@@ -24,6 +24,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from core.countries import COUNTRIES
+from core.sql import Like
 from events.acled_api.query import (
     EVENT_FILTERS,
     MAX_COSTLY_ALTERNATIVES,
@@ -33,7 +34,6 @@ from events.acled_api.query import (
     LikePattern,
 )
 from events.models import Source
-from events.sql import Like
 from tests.acled_api.helpers import ORDER, URL, body, error, names, read
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from core.paging import CappedCountPaginator
 from events.admin import EventAdmin
-from events.api.pagination import CappedCountPaginator
 from events.models import Event
 from tests.factories import PASSWORD, EventFactory
 

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.paging import CappedCountPaginator
 from core.vocab import Status
-from events.api.pagination import CappedCountPaginator
 from events.models import Citation, Event, EventActor, Tombstone
 from tests.api_helpers import UTC, build_world, client_for, event_ids
 from tests.factories import ActorFactory, PlaceFactory, SourceFactory

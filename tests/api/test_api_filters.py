@@ -5,7 +5,7 @@ from django.db import connection
 from django.http import QueryDict
 
 from core.api.exceptions import ParameterError
-from events.api.filters import EventFilter
+from events.filters import EventFilter
 from events.models import Event
 from tests.api_helpers import build_world, client_for, event_ids
 

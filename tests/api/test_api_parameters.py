@@ -19,8 +19,8 @@ from rest_framework.routers import SimpleRouter
 from rest_framework.test import APIRequestFactory
 
 from actors.models import Actor
-from events.api.filters import MAX_EVENT_IDS
 from events.api.views import EventViewSet
+from events.filters import MAX_EVENT_IDS
 from events.models import Event, Source
 from tests.api_helpers import build_small_world, client_for
 from tests.factories import EventFactory

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.paging import CappedCountPaginator, capped_count
 from core.vocab import ActorRole, EventType, InterCode, RetractionReason, Status, SubEventType
-from events.api.pagination import CappedCountPaginator, capped_count
 from events.api.serializers import EVENT_FIELDS, EventRows
 from events.models import Event
 from places.models import PlaceKind

@@ -15,7 +15,8 @@ from core.api.exceptions import ParameterError
 from events.aggregates import KEYS, PERIODS, aggregate
 from events.exports import FORMATS, write_export
 from events.exports.aggregates import write_aggregate_csv, write_aggregate_xlsx
-from events.exports.query import export_about, export_progress, export_queryset
+from events.exports.query import export_progress, export_queryset
+from events.exports.xlsx import export_about
 
 AGGREGATE = "aggregate"
 

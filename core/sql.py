@@ -9,7 +9,8 @@ ANY(…)`) is what PostgreSQL hashes when it filters rows it walks in an index's
 from __future__ import annotations
 
 from django.db import connection, connections
-from django.db.models import Lookup, QuerySet
+from django.db.models import BooleanField, Func, Lookup, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 
 ARRAY_SEPARATOR = "\x1f"  # never in an event id, nor in a name the importers accept
 
@@ -69,3 +70,54 @@ class Like(Lookup):
         rhs, rhs_params = self.process_rhs(compiler, connection)
         operator = "ILIKE" if connection.vendor == "postgresql" else "LIKE"
         return f"{lhs} {operator} {rhs} ESCAPE '\\'", [*lhs_params, *rhs_params]
+
+
+class InArray(Func):
+    """`column = ANY(ARRAY(subquery))` on PostgreSQL, `column IN (subquery)` elsewhere.
+
+    For filters through a link table (an actor's or a source's events): the subquery runs once,
+    first, and the events are then read by primary key, so the cost follows the actor's event
+    count. As `IN (subquery)`, PostgreSQL may instead walk every event in date order probing the
+    link table, which for an actor whose events all lie years back reads most of the table.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, column, subquery: QuerySet) -> None:
+        super().__init__(column, Subquery(subquery.order_by()))
+
+    def as_sql(self, compiler, connection, **extra):
+        (column, column_params), (subquery, subquery_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        template = "%s = ANY(ARRAY%s)" if connection.vendor == "postgresql" else "%s IN %s"
+        return template % (column, subquery), (*column_params, *subquery_params)
+
+
+class EqualsAny(Func):
+    """`column = ANY(array)` for a list of ids (core.sql.ids_in): a constant array, which
+    PostgreSQL hashes when it filters rows it walks in an index's order: the page of an admin
+    search for a word in 18,000 notes, ordered by date, read in 3 ms instead of 286 ms probing
+    each id (`id IN (SELECT unnest(…))`). `column IN (…)` elsewhere."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column, ids: list[int]) -> None:
+        super().__init__(column)
+        self.ids = [int(pk) for pk in ids]
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        if not self.ids:
+            return "1 = 0", ()
+        sql, ids_params = ids_in(column, self.ids, vendor=connection.vendor)
+        return sql, (*params, *ids_params)
+
+
+def any_of(values: list) -> list | RawSQL:
+    """The right side of an `__in` lookup; on PostgreSQL one array parameter, not N placeholders
+    (binding 20,000 parameters costs more than the query; see core.sql.pg_array)."""
+    if connection.vendor != "postgresql" or not values:
+        return values
+    array, param = pg_array(values)
+    return RawSQL(f"SELECT unnest({array})", (param,))
