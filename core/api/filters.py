@@ -198,6 +198,10 @@ def _form_class(filterset: type[django_filters.FilterSet], names: tuple[str, ...
     return type(f"{filterset.__name__}Form", (filterset._meta.form,), fields)
 
 
+# The django-filter release StrictFilterSet.__init__ was checked against (tests/test_library_pins.py).
+DJANGO_FILTER_VERIFIED = "26.2"
+
+
 class StrictFilterSet(django_filters.FilterSet):
     """A FilterSet whose `.qs` refuses invalid parameters instead of silently ignoring them.
 

@@ -208,6 +208,10 @@ def _event_values_python(queryset: QuerySet) -> Iterator[tuple]:
         )
 
 
+# The xlsxwriter release _CellRows was checked against (tests/test_library_pins.py).
+XLSXWRITER_VERIFIED = "3.3.1"
+
+
 class _CellRows:
     """Rows of typed cells written straight into a constant_memory worksheet as SpreadsheetML.
 
