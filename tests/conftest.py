@@ -8,7 +8,11 @@ from tests.factories import UserFactory
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked `postgres` or `replica` need PostgreSQL; on SQLite they are skipped with the reason."""
+    """Browser and replica tests are slow; tests marked `postgres` or `replica` need PostgreSQL
+    (on SQLite they are skipped with the reason)."""
+    for item in items:
+        if "browser" in item.keywords or "replica" in item.keywords:
+            item.add_marker(pytest.mark.slow)
     if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL; .ci/run runs it there")

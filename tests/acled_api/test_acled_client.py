@@ -20,7 +20,10 @@ from events.models import Event, EventActor, Tombstone
 from tests.api_helpers import UTC, build_world
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.filterwarnings("ignore:Legacy key/email authentication:DeprecationWarning")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.filterwarnings("ignore:Legacy key/email authentication:DeprecationWarning"),
+]
 
 
 @pytest.fixture(autouse=True)

@@ -55,6 +55,8 @@ from tests.doors import (
 )
 from tests.factories import PASSWORD
 
+pytestmark = pytest.mark.slow  # every admin door for every role
+
 # --- the doors ------------------------------------------------------------------------------
 
 

@@ -33,6 +33,8 @@ from tests.doors import (
 )
 from tests.factories import PASSWORD
 
+pytestmark = pytest.mark.slow  # every API route for every role
+
 METHODS = ("post", "put", "patch", "delete")
 REVIEWERS = ("reviewer", "superuser")
 # Routes that only read: no method may write through them.

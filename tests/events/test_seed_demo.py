@@ -17,6 +17,8 @@ from events.models import Citation, Event, EventActor, EventIdCounter, ImportBat
 from events.services import event_create
 from places.models import Place, PlaceKind
 
+pytestmark = pytest.mark.slow  # seeds thousands of events
+
 N = 300
 SEED = 7
 SERIAL = re.compile(r"^([A-Z]{3})(\d+)$")

@@ -39,7 +39,7 @@ from tests.factories import CitationFactory, EventFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def wait_for(condition, *, timeout: float, what: str, every: float = 0.05):

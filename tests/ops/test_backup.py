@@ -22,6 +22,8 @@ from events.services import event_publish, event_retract, event_update
 from ops.postgres import conninfo, database_url
 from tests.factories import CitationFactory, EventActorFactory, EventFactory
 
+pytestmark = pytest.mark.slow  # pg_dump and pg_restore for real
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

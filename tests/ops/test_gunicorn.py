@@ -14,6 +14,8 @@ import pytest
 
 from config.access_log import redact_query, redact_url
 
+pytestmark = pytest.mark.slow  # starts gunicorn
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -11,7 +11,7 @@ from core.vocab import Status
 from tests.api_helpers import client_for
 from tests.factories import EventFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 ROOT = Path(__file__).resolve().parents[2]
 
