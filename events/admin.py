@@ -11,7 +11,6 @@ from collections.abc import Callable
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
 from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch
@@ -34,7 +33,7 @@ from events.duplicates_admin import (
 )
 from events.exports.admin import EventExportActionsMixin
 from events.file_import_admin import EventImportForm, file_import_urls
-from events.filters import NotesVector
+from events.filters import notes_matching
 from events.forms import CitationAdminForm, EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
 from events.models import Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
@@ -73,13 +72,7 @@ def events_matching(queryset, term: str) -> tuple[models.QuerySet, int | None]:
     ids of an unfiltered list (a filtered one is counted by the paginator).
     """
     term = term.strip()
-    if connections[queryset.db].vendor == "postgresql":
-        words = SearchQuery(term, config="english", search_type="websearch")
-        by_notes = Event.objects.alias(notes_fts=NotesVector()).filter(notes_fts=words)
-    else:
-        by_notes = Event.objects.all()
-        for word in term.split():
-            by_notes = by_notes.filter(notes__icontains=word)
+    by_notes = notes_matching(Event.objects.all(), term)
     places = Place.objects.filter(name__icontains=term)
     ids = (
         Event.objects.filter(event_id=term.upper())

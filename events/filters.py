@@ -123,6 +123,19 @@ class EventIdsFilter(django_filters.CharFilter):
     field_class = EventIdsField
 
 
+def notes_matching(queryset: QuerySet, words: str) -> QuerySet:
+    """The events whose notes match `words`, the one text search of the API and the admin: on
+    PostgreSQL web-search syntax over the notes' full-text GIN index (NotesVector); on SQLite
+    (development) every word must appear in the notes ("or" and quotes are ignored there)."""
+    if connections[queryset.db].vendor == "postgresql":
+        query = SearchQuery(words, config="english", search_type="websearch")
+        return queryset.alias(notes_fts=NotesVector()).filter(notes_fts=query)
+    for word in words.replace('"', " ").split():
+        if word.lower() != "or":
+            queryset = queryset.filter(notes__icontains=word)
+    return queryset
+
+
 class NotesVector(Func):
     """to_tsvector('english'::regconfig, notes): exactly the expression of the GIN index."""
 
@@ -315,14 +328,7 @@ class EventFilter(StrictFilterSet):
         return qs.filter(InArray(F("pk"), Citation.objects.filter(source__in=source_ids).values("event_id")))
 
     def filter_text(self, qs, name, value):
-        if connections[qs.db].vendor == "postgresql":
-            query = SearchQuery(value, config="english", search_type="websearch")
-            return qs.alias(notes_fts=NotesVector()).filter(notes_fts=query)
-        # SQLite (development): every word must appear in the notes.
-        for word in value.replace('"', " ").split():
-            if word.lower() != "or":
-                qs = qs.filter(notes__icontains=word)
-        return qs
+        return notes_matching(qs, value)
 
 
 class TombstoneFilter(StrictFilterSet):
