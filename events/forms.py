@@ -7,7 +7,7 @@ from django.db.models.functions import Cast, Concat
 from core.exceptions import StaleVersionError
 from core.vocab import EVENT_TAXONOMY, ActorRole, RetractionReason, SubEventType
 from events import rules
-from events.models import Citation, Event, EventActor
+from events.models import CODED_FIELDS, Citation, Event, EventActor
 from events.rules import Action
 from events.services import event_lock
 
@@ -32,20 +32,8 @@ class EventAdminForm(forms.ModelForm):
 
     class Meta:
         model = Event
-        fields = [
-            "event_date",
-            "time_precision",
-            "end_date",
-            "event_type",
-            "sub_event_type",
-            "fatalities",
-            "civilian_targeting",
-            "place",
-            "geo_precision",
-            "notes",
-            "tags",
-            "source_scale",
-        ]
+        # A person codes what a file does, except the pre-2019 type only an import sets.
+        fields = [name for name in CODED_FIELDS if name != "legacy_event_type"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -144,6 +144,28 @@ class EventQuerySet(models.QuerySet):
         )
 
 
+# The fields a person or a file codes on an event; the rest is assigned (event_id, status,
+# version, who and when) or derived (events.rules) on save. The admin form, the API's write
+# serializer and the importers take their fields from here.
+CODED_FIELDS: tuple[str, ...] = (
+    "event_date",
+    "end_date",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "legacy_event_type",
+    "place",
+    "geo_precision",
+    "fatalities",
+    "civilian_targeting",
+    "notes",
+    "tags",
+    "source_scale",
+)
+# Assigned or derived on save, so full_clean() before the save skips them.
+CLEAN_EXCLUDE: tuple[str, ...] = ("event_id", "period_start", "period_end", "disorder_type")
+
+
 class Event(models.Model):
     """One event of political violence, protest or strategic development, ACLED-style."""
 

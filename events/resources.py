@@ -26,7 +26,7 @@ from core.vocab import ActorRole, InterCode, Status, parse_inter
 from events import rules
 from events.acled import ACLED_ACTOR_SEPARATOR, ACLED_SOURCE_SEPARATOR
 from events.exports.columns import escape_formula, unescape_formula
-from events.models import Citation, Event, EventActor, ImportBatch, Source
+from events.models import CLEAN_EXCLUDE, Citation, Event, EventActor, ImportBatch, Source
 from events.rules import Action
 from events.services import event_assign_id, event_sync_interaction
 from places.models import KIND_RANK, Place
@@ -327,7 +327,7 @@ class EventResource(RulesResourceMixin, SpreadsheetResource):
         else:
             instance.version += 1
         instance.updated_by = user
-        instance.full_clean(exclude=["event_id", "period_start", "period_end", "disorder_type"])
+        instance.full_clean(exclude=CLEAN_EXCLUDE)
 
     def after_save_instance(self, instance: Event, row, **kwargs) -> None:
         actors = getattr(instance, "_import_actors", None)

@@ -19,7 +19,7 @@ from core.exceptions import StaleVersionError
 from core.vocab import ActorRole, RetractionReason, Status
 from events import rules
 from events.duplicates import duplicates_check
-from events.models import Citation, Event, EventActor, EventIdCounter, Tombstone
+from events.models import CLEAN_EXCLUDE, Citation, Event, EventActor, EventIdCounter, Tombstone
 from events.rules import Action
 
 
@@ -108,7 +108,7 @@ def event_create(
     with transaction.atomic():
         event = Event(**fields)
         event.created_by = event.updated_by = by
-        event.full_clean(exclude=["event_id", "period_start", "period_end", "disorder_type"])
+        event.full_clean(exclude=CLEAN_EXCLUDE)
         event_assign_id(event=event)
         event.save()
         event_set_actors(event=event, actors=actors)
@@ -130,7 +130,7 @@ def event_save(*, event: Event, expected_version: int, by=None) -> Event:
     with transaction.atomic():
         event_lock(event=event, expected_version=expected_version)
         _check(by, Action.CHANGE, event)
-        event.full_clean(exclude=["event_id", "period_start", "period_end", "disorder_type"])
+        event.full_clean(exclude=CLEAN_EXCLUDE)
         event.version = expected_version + 1
         event.updated_by = by
         event.save()

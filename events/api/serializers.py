@@ -28,7 +28,7 @@ from core.api.serializers import (
 )
 from core.bounds import MAX_INT
 from core.vocab import ActorRole, CitationField, InterCode, RetractionReason, SubEventType
-from events.models import Event, Source, Tombstone
+from events.models import CODED_FIELDS, Event, Source, Tombstone
 from events.selectors import citations_of, event_actors_of
 from places.api.serializers import CountryCodeField
 from places.models import Place, PlaceKind
@@ -355,19 +355,7 @@ class EventWriteSerializer(serializers.ModelSerializer):
     class Meta:
         model = Event
         fields = [
-            "event_date",
-            "time_precision",
-            "end_date",
-            "event_type",
-            "sub_event_type",
-            "legacy_event_type",
-            "place",
-            "geo_precision",
-            "fatalities",
-            "civilian_targeting",
-            "notes",
-            "tags",
-            "source_scale",
+            *CODED_FIELDS,
             "actors",
             "citations",
             "version",

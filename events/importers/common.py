@@ -42,6 +42,7 @@ from events.duplicates import import_duplicates_report
 from events.exports.columns import ACLED_COORDINATE_DECIMALS, unescape_formula
 from events.importers.bulk import allocate_ids, copy_history, copy_rows, update_rows
 from events.models import (
+    CODED_FIELDS,
     Citation,
     Event,
     EventActor,
@@ -60,21 +61,10 @@ IN_CHUNK = 2_000  # values per SQL IN (...) list
 SAMPLE_ROWS = 10  # rows of each kind (new, changed, unchanged) a run keeps for its preview
 ANALYZE_AFTER = 5_000  # events written by a run before the tables' statistics are refreshed
 
-# Event fields an import sets, in the order records and stored rows are compared.
+# Event fields an import sets, in the order records and stored rows are compared: the coded
+# fields (the place by its id) and the file's own timestamp.
 EVENT_FIELDS: tuple[str, ...] = (
-    "event_date",
-    "end_date",
-    "time_precision",
-    "event_type",
-    "sub_event_type",
-    "legacy_event_type",
-    "place_id",
-    "geo_precision",
-    "fatalities",
-    "civilian_targeting",
-    "notes",
-    "tags",
-    "source_scale",
+    *("place_id" if name == "place" else name for name in CODED_FIELDS),
     "source_timestamp",
 )
 MAIN_ROLES = (ActorRole.ACTOR1, ActorRole.ACTOR2)
