@@ -15,6 +15,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
 from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch
+from django.db.models.lookups import StartsWith
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -23,8 +24,10 @@ from django.utils.translation import gettext
 from actors.models import Actor
 from events import rules
 from events.admin_base import HistoryAdmin, RulesImportExportMixin, RulesInlineMixin
+from events.admin_filters import ActorFilter, Admin1ListFilter, EventDateRangeFilter, SourceFilter
 from events.api.filters import EqualsAny, InArray, NotesVector
 from events.api.pagination import CappedCountByIdsPaginator
+from events.bulk_admin import set_field
 from events.duplicates_admin import (
     candidates_html,
     duplicate_urls,
@@ -59,7 +62,8 @@ SEARCH_GATHER_LIMIT = 20_000
 
 
 def events_matching(queryset, term: str) -> tuple[models.QuerySet, int | None]:
-    """Events with this id, notes containing the words, or a place or actor (name, alias) like it.
+    """Events with this id, notes containing the words, a place named like it or lying under one
+    ("Homs" finds the events of every place in Homs), an actor (name, alias) or a cited source like it.
 
     One UNION of indexed lookups (the notes' full-text GIN index on PostgreSQL), not an OR over
     joins that would scan and de-duplicate a million events.
@@ -79,7 +83,9 @@ def events_matching(queryset, term: str) -> tuple[models.QuerySet, int | None]:
         by_notes = Event.objects.all()
         for word in term.split():
             by_notes = by_notes.filter(notes__icontains=word)
-    places = Place.objects.filter(name__icontains=term)
+    # Places named like the term and every place under them: their paths start with a match's.
+    named = Place.objects.filter(StartsWith(OuterRef("path"), F("path")), name__icontains=term)
+    places = Place.objects.filter(Exists(named))
     ids = (
         Event.objects.filter(event_id=term.upper())
         .order_by()
@@ -88,6 +94,7 @@ def events_matching(queryset, term: str) -> tuple[models.QuerySet, int | None]:
             by_notes.order_by().values("pk"),
             Event.objects.filter(place__in=places).order_by().values("pk"),
             EventActor.objects.filter(actor__in=Actor.objects.search(term)).order_by().values("event_id"),
+            Citation.objects.filter(source__name__icontains=term).order_by().values("event_id"),
         )
     )
     if connections[queryset.db].vendor == "postgresql":
@@ -217,13 +224,16 @@ class EventActorInline(RulesInlineMixin, admin.TabularInline):
     formset = EventActorInlineFormSet
     fields = ["role", "actor", "inter"]
     autocomplete_fields = ["actor"]
-    extra = 1
     verbose_name = "actor"
     verbose_name_plural = "actors (inter code defaults to the actor's kind)"
 
     def get_queryset(self, request):
         # Each row's title shows the actor's name.
         return super().get_queryset(request).select_related("actor")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # Actor 1 and actor 2 on a new event (the formset fills in the roles); one more row later.
+        return 2 if obj is None else 1
 
 
 class CitationInline(RulesInlineMixin, admin.StackedInline):
@@ -261,17 +271,24 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, HistoryAdmin):
     list_select_related = ["place"]
     list_filter = [
         EventDateListFilter,
+        EventDateRangeFilter,
         "status",
         "event_type",
         "disorder_type",
         CountryListFilter,
+        Admin1ListFilter,
+        SourceFilter,
+        ActorFilter,
         ActorKindListFilter,
         "time_precision",
         "civilian_targeting",
     ]
     # Searched by events_matching (get_search_results); listed so the box and autocompletes show.
     search_fields = ["event_id", "notes", "place__name", "event_actors__actor__name"]
-    search_help_text = "An event id (SYR123), words of the notes, a place, an actor's name or alias."
+    search_help_text = (
+        "An event id (SYR123), words of the notes, a place (and the places under it), "
+        "an actor's name or alias, a source's name."
+    )
     # The table holds a million rows: never count all of them (COUNT(*) took 58 ms at 1M, and
     # more under a filter); the count is exact up to 10,000 and estimated beyond, pages are read
     # through their ids (deep pages skip rows in an index), and the facets' counts stay off.
@@ -334,9 +351,22 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, HistoryAdmin):
         ("Where", {"fields": [("place", "geo_precision")]}),
         ("Description", {"fields": ["notes", "tags", "source_scale"]}),
     ]
-    actions = ["mark_reviewed", "publish", "retract", "export_selected_acled", "export_selected_xlsx"]
+    actions = [
+        "mark_reviewed",
+        "publish",
+        "retract",
+        set_field,
+        "export_selected_acled",
+        "export_selected_xlsx",
+    ]
     # Import and export screens (django-import-export): places, actors and sources by name.
     resource_classes = [EventResource]
+
+    class Media:
+        # Sub-event types follow the event type, an actor's pick fills its inter code, and the
+        # list fits 1,400 px. Files, not inline code: the CSP allows no inline script.
+        js = ["events/event_admin.js"]
+        css = {"all": ["events/event_admin.css"]}
 
     def get_queryset(self, request):
         # The actors column reads prefetched rows: one query per page, not one per event.
