@@ -84,7 +84,8 @@ class InputListFilter(admin.ListFilter):
                 "value": self.used_parameters.get(name, ""),
             }
         if self.used_parameters:
-            yield {"clear": changelist.get_query_string(remove=list(ours))}
+            # Not "clear": the template language would find and call dict.clear.
+            yield {"reset_url": changelist.get_query_string(remove=list(ours))}
 
 
 class EventDateRangeFilter(InputListFilter):

@@ -257,3 +257,17 @@ def test_a_viewer_is_not_offered_the_action(client, viewer):
     assert action_form is None or "set_field" not in dict(action_form.fields["action"].choices)
     set_field(client, [event], field="tags", tags="x")
     assert Event.objects.get(pk=event.pk).tags == ""
+
+
+def test_a_typed_filter_keeps_the_lists_other_filters(client, viewer, homs):
+    client.force_login(viewer)
+    page = client.get(CHANGELIST, {"country": "SYR", "status": "draft", "actor": "isis"}).content.decode()
+    form = page[page.index('<details data-filter-title="source"') :]
+    form = form[: form.index("</form>")]
+    assert '<input type="hidden" name="country" value="SYR">' in form
+    assert '<input type="hidden" name="actor" value="isis">' in form
+    assert '<input type="search" name="source" value=""' in form
+    # A used filter offers to clear itself, keeping the others.
+    page = client.get(CHANGELIST, {"country": "SYR", "source": "reuters"}).content.decode()
+    form = page[page.index('<details data-filter-title="source"') :]
+    assert '<a href="?country=SYR">Clear</a>' in form[: form.index("</form>")]
