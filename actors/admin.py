@@ -48,6 +48,10 @@ class ActorAdmin(RulesImportExportMixin, HistoryAdmin):
         )
     ]
 
+    def autocomplete_result(self, actor: Actor) -> dict:
+        # The event form's actor rows fill their inter code from it (events/static/events/event_form.js).
+        return {"kind": actor.kind}
+
 
 @admin.register(ActorRelation)
 class ActorRelationAdmin(HistoryAdmin):

@@ -40,7 +40,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if not DEBUG els
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 DJANGO_APPS = [
-    "django.contrib.admin",
+    "config.admin_site.ChronicleAdminConfig",  # django.contrib.admin, with Chronicle's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

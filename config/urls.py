@@ -7,10 +7,6 @@ from oauth2_provider.views import RevokeTokenView, TokenView
 
 from config.health import healthz
 
-admin.site.site_header = "Chronicle"
-admin.site.site_title = "Chronicle curation"
-admin.site.index_title = "Curate events, actors, places and sources"
-
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

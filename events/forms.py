@@ -1,11 +1,13 @@
 """Admin forms for events: the optimistic lock, grouped sub-event types, actor-role checks."""
 
+import json
+
 from django import forms
 from django.db.models import CharField, URLField, Value
 from django.db.models.functions import Cast, Concat
 
 from core.exceptions import StaleVersionError
-from core.vocab import EVENT_TAXONOMY, ActorRole, RetractionReason, SubEventType
+from core.vocab import EVENT_TAXONOMY, ActorRole, RetractionReason, SourceScale, SubEventType
 from events import rules
 from events.models import CODED_FIELDS, Citation, Event, EventActor
 from events.rules import Action
@@ -21,6 +23,17 @@ SUB_EVENT_TYPE_CHOICES = [
 ]
 
 
+# event type -> its sub-event types, for the form's script (events/static/events/event_form.js),
+# which shows only the chosen type's; the server still refuses a pair that does not belong.
+SUB_EVENT_TYPES_BY_TYPE = json.dumps(
+    {
+        event_type: [[sub, SubEventType(sub).label] for sub in subs]
+        for event_type, subs in EVENT_TAXONOMY.items()
+    }
+)
+SOURCE_SCALE_CHOICES = [("", "---------"), *SourceScale.choices]
+
+
 class EventAdminForm(forms.ModelForm):
     """The event form; carries the version the curator loaded and refuses a stale save."""
 
@@ -29,6 +42,9 @@ class EventAdminForm(forms.ModelForm):
         required=False,
         help_text="The version of the event this form was loaded from.",
     )
+    # ACLED's source scale values; the column stays free text (imports keep what the file says),
+    # so a stored value outside the list is offered too rather than lost on the next save.
+    source_scale = forms.ChoiceField(choices=SOURCE_SCALE_CHOICES, required=False)
 
     class Meta:
         model = Event
@@ -41,6 +57,14 @@ class EventAdminForm(forms.ModelForm):
             self.fields["expected_version"].initial = self.instance.version
         if "sub_event_type" in self.fields:
             self.fields["sub_event_type"].choices = SUB_EVENT_TYPE_CHOICES
+        if "event_type" in self.fields:  # a data attribute: the CSP allows no inline script
+            self.fields["event_type"].widget.attrs["data-sub-event-types"] = SUB_EVENT_TYPES_BY_TYPE
+        stored = self.instance.source_scale
+        if "source_scale" in self.fields and stored and stored not in SourceScale.values:
+            self.fields["source_scale"].choices = [
+                *SOURCE_SCALE_CHOICES,
+                (stored, f"{stored} (not in ACLED's list)"),
+            ]
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -105,7 +129,23 @@ class CitationAdminForm(forms.ModelForm):
 
 
 class EventActorInlineFormSet(forms.BaseInlineFormSet):
-    """Actor rows: one actor 1 and one actor 2 at most, and swaps between rows saved safely."""
+    """Actor rows: one actor 1 and one actor 2 at most, and swaps between rows saved safely.
+
+    The blank rows offer the roles the event does not have yet, actor 1 then actor 2 (a row
+    left without an actor is unchanged and saves nothing).
+    """
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is None or index < self.initial_form_count():
+            return kwargs
+        # The stored rows (not self.initial_forms: the forms are being built from these kwargs).
+        taken = {row.role for row in self.get_queryset()} if self.instance.pk else set()
+        free = [role for role in (ActorRole.ACTOR1, ActorRole.ACTOR2) if role not in taken]
+        position = index - self.initial_form_count()
+        if position < len(free):
+            kwargs["initial"] = {**kwargs.get("initial", {}), "role": free[position]}
+        return kwargs
 
     def clean(self) -> None:
         super().clean()

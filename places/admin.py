@@ -38,3 +38,7 @@ class PlaceAdmin(RulesImportExportMixin, HistoryAdmin):
             description="Merge selected places…",
         )
     ]
+
+    def autocomplete_result(self, place: Place) -> dict:
+        # "Homs (admin2) — Syria › Homs": the kind and the levels above, from the row's own columns.
+        return {"text": place.autocomplete_label, "kind": place.kind}

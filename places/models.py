@@ -169,6 +169,15 @@ class Place(models.Model):
         return [line.strip() for line in self.aliases.splitlines() if line.strip()]
 
     @property
+    def autocomplete_label(self) -> str:
+        """The name, the kind and the admin levels above it: "Homs (admin2) — Syria › Homs"."""
+        own = _LABEL_FIELD.get(self.kind)
+        levels = LABEL_FIELDS[: LABEL_FIELDS.index(own)] if own else LABEL_FIELDS
+        above = [getattr(self, field) for field in levels if getattr(self, field)]
+        label = f"{self.name} ({self.kind})"
+        return f"{label} — {' › '.join(above)}" if above else label
+
+    @property
     def hierarchy(self) -> list[str]:
         """The admin levels above this place (country, admin1–3) and the place itself."""
         names = [getattr(self, field) for field in LABEL_FIELDS if getattr(self, field)]

@@ -144,6 +144,25 @@ def may_change_event(role: str, state: str) -> bool:
     return role in ("reviewer", "superuser") or (role == "curator" and state == "draft")
 
 
+# The event list's bulk "Set a field on selected events…" action (a confirmation page, then one
+# service call per event): what each setting posts, and who may make it in each state.
+BULK_SETTINGS = {
+    "tags": {"field": "tags", "tags": "Bulk tag"},
+    "source scale": {"field": "source_scale", "source_scale": "Regional"},
+    "status reviewed": {"field": "status", "status": "reviewed"},
+    "status published": {"field": "status", "status": "published"},
+}
+
+
+def may_set_field(role: str, setting: str, state: str) -> bool:
+    """Tags and source scale are a change of the event; a status is its workflow step."""
+    if setting == "status reviewed":
+        return role in WRITERS and state == "draft"
+    if setting == "status published":
+        return role in ("reviewer", "superuser") and state == "draft"
+    return may_change_event(role, state)
+
+
 def may_write_model(role: str, label: str, action: str, state: str | None, target: str | None = None) -> bool:
     """Whether `role` may add, change or delete (action) this kind of row in this state."""
     if role not in WRITERS:

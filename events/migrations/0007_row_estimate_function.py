@@ -2,7 +2,7 @@
 
 The API's page-number counts are exact up to 10,000 matches and estimated beyond (docs/architecture.md);
 with this function the capped COUNT and the estimate are one statement, so a list page stays
-within its query budget (events.api.pagination.capped_count). The query text is composed by
+within its query budget (core.paging.capped_count). The query text is composed by
 Django (parameters quoted by psycopg); EXPLAIN without ANALYZE runs nothing. On SQLite this
 migration does nothing and counts stay exact.
 """

@@ -63,7 +63,9 @@ def filled_add_form(client, place, actors, source) -> dict[str, str]:
     page = client.get(reverse("admin:events_event_add"))
     assert page.status_code == 200
     data = form_data(page)
-    assert data["event_actors-TOTAL_FORMS"] == "1" and data["citations-TOTAL_FORMS"] == "1"
+    # Two actor rows by default, offering actor 1 and actor 2.
+    assert data["event_actors-TOTAL_FORMS"] == "2" and data["citations-TOTAL_FORMS"] == "1"
+    assert (data["event_actors-0-role"], data["event_actors-1-role"]) == (ActorRole.ACTOR1, ActorRole.ACTOR2)
     state, isis, ally = actors
     data.update(
         {

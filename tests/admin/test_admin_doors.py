@@ -39,6 +39,7 @@ from rest_framework.authtoken.models import TokenProxy
 from core.vocab import ActorRole
 from events.models import Event
 from tests.doors import (
+    BULK_SETTINGS,
     RECORD_MODELS,
     REFERENCE_MODELS,
     ROLES,
@@ -49,6 +50,7 @@ from tests.doors import (
     build_world,
     changed_tables,
     may_import_file,
+    may_set_field,
     may_write_model,
     quiet_requests,  # noqa: F401 - a fixture
     table_checksums,
@@ -335,6 +337,13 @@ def cells_for(world: World, role: str, door: Door) -> list[Cell]:
         cells.append(Cell(door, _fill(door.route, []), "list", post=None, may_write=False))
         for action in ma.get_actions(superuser_request(world)):
             for name, obj in objects.items():
+                if action == "set_field":  # its confirmation page, then each setting
+                    for setting, fields in BULK_SETTINGS.items():
+                        post = {"action": action, "_selected_action": [key(obj)], "apply": "1", **fields}
+                        allowed = may_set_field(role, setting, name)
+                        what = f"action {action} ({setting}) on {name}"
+                        cells.append(Cell(door, _fill(door.route, []), what, post, allowed, allowed))
+                    continue
                 post = {
                     "action": action,
                     "_selected_action": [key(obj)],
