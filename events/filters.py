@@ -161,6 +161,16 @@ class EventFilterForm(forms.Form):
 class EventFilter(StrictFilterSet):
     """Every event filter of the API and the exports (docs/api.md)."""
 
+    # Filters whose matches are found apart from the list order (the notes' GIN index; an actor's
+    # or a source's link rows): a page filtered by one gathers its matches (core.paging.gathered_ids)
+    # rather than walk the list order or count twice.
+    GATHERED = ("q", "actor", "source")
+
+    @classmethod
+    def gathers(cls, params) -> bool:
+        """Whether these parameters filter by one of the GATHERED filters."""
+        return any(params.get(name) for name in cls.GATHERED)
+
     event_id = extend_schema_field(
         {
             "type": "array",

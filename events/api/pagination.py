@@ -22,6 +22,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from core.api.exceptions import ParameterError
 from core.api.pagination import PageNumberPagination
 from core.paging import ListedIdsPaginator, by_ids, gathered_ids
+from events.filters import EventFilter
 
 # Full-text pages with up to this many matches gather their ids (gathered_ids): walking the
 # list order costs a to_tsvector() per row (35 µs) over 50 / (share of rows matching) rows;
@@ -29,9 +30,6 @@ from core.paging import ListedIdsPaginator, by_ids, gathered_ids
 # at a fraction of a page read, so it walks: at 1M events a word in 6,431 notes took 1,003 ms
 # walked and 81 ms gathered; the two meet near 20,000 matches (45,000: walked 70, gathered 280).
 TEXT_GATHER_LIMIT = 20_000
-# Filters whose matches are found apart from the list order (the notes' GIN index; an actor's or
-# a source's link rows): their pages gather (gathered_ids) rather than walk or count twice.
-GATHERED_FILTERS = ("q", "actor", "source")
 # A page whose exact count is at most this many matches gathers its ids rather than walk the
 # date order: a province with 448 events, all years back, walked 105,000 rows of the date index
 # (111 ms of SQL at 1M events); gathered, its matches come from the place index (~2 ms).
@@ -78,7 +76,7 @@ class EventPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.mode = self._mode(request)
         if self.mode == "page":
-            if self.columns and any(request.query_params.get(name) for name in GATHERED_FILTERS):
+            if self.columns and EventFilter.gathers(request.query_params):
                 # Full text, an actor or a source with up to TEXT_GATHER_LIMIT matches: one
                 # statement gathers and sorts them all, which gives the count too (a word in
                 # 18,000 notes, an actor in 6,500 events: the count and the page each read every

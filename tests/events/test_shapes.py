@@ -3,6 +3,7 @@ screen that codes an event shows all of them."""
 
 from django.contrib import admin
 
+from events.filters import EventFilter
 from events.forms import EventAdminForm
 from events.models import CODED_FIELDS, Event
 
@@ -26,3 +27,7 @@ def test_the_admins_event_page_shows_every_coded_field():
 
 def test_the_form_codes_every_coded_field_but_the_pre_2019_type_only_files_carry():
     assert set(CODED_FIELDS) - set(EventAdminForm._meta.fields) == {"legacy_event_type"}
+
+
+def test_the_filters_a_page_gathers_by_are_filters_of_the_event_list():
+    assert set(EventFilter.GATHERED) <= set(EventFilter.base_filters)
