@@ -380,7 +380,8 @@ class EventWriteSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("redaction") and not (attrs.get("change_reason") or "").strip():
-            raise serializers.ValidationError({"change_reason": "Say why: a redaction needs a change reason."})
+            message = "Say why: a redaction needs a change reason."
+            raise serializers.ValidationError({"change_reason": message})
         return attrs
 
     def validate_actors(self, actors: list[dict]) -> list[dict]:
@@ -471,7 +472,8 @@ class HistoryEntrySerializer(serializers.Serializer):
     status = serializers.CharField()
     reason = serializers.CharField(allow_blank=True, help_text="The change reason given with the change.")
     redaction = serializers.BooleanField(
-        help_text="A reviewer marked this change as a redaction: the values it replaced are shown to staff only."
+        help_text="A reviewer marked this change as a redaction: the values it replaced are shown to "
+        "staff only."
     )
 
 
