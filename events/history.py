@@ -65,11 +65,26 @@ def tracked_fields(model: type[Model]) -> list[str]:
 
 
 def field_changes(new, old, *, fields: list[str]) -> list[tuple[str, Any, Any]]:
-    """(field, old, new) for the columns that differ between two history rows (diff_against;
-    foreign keys as ids), in `fields` order."""
-    delta = new.diff_against(old, included_fields=fields)
-    by_name = {change.field: change for change in delta.changes}
-    return [(name, by_name[name].old, by_name[name].new) for name in fields if name in by_name]
+    """(field, old, new) for the columns that differ between two history rows, in `fields` order,
+    foreign keys as ids.
+
+    diff_against compares the editable columns (it reads them through model_to_dict, which skips
+    the others); the status, the derived columns and the bookkeeping are not editable in a form,
+    so they are compared here the same way, attribute by attribute.
+    """
+    meta = new._meta
+    editable = [name for name in fields if meta.get_field(name).editable]
+    by_name = {
+        change.field: (change.old, change.new)
+        for change in new.diff_against(old, included_fields=editable).changes
+    }
+    for name in fields:
+        if name not in by_name:
+            attname = meta.get_field(name).attname
+            before, after = getattr(old, attname), getattr(new, attname)
+            if before != after:
+                by_name[name] = (before, after)
+    return [(name, *by_name[name]) for name in fields if name in by_name]
 
 
 def event_versions(*, event: Event, with_users: bool = False) -> list[Version]:

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.models import registered_models
 
 from core.exceptions import StaleVersionError
 from core.vocab import ActorRole, RetractionReason, Status
@@ -318,3 +319,29 @@ def event_delete(*, event: Event, by) -> None:
             )
         event._change_reason = "deleted"
         event.delete()
+
+
+def history_fill_missing(*, reason: str, when=None, batch_size: int = 1000) -> dict[str, int]:
+    """Give every tracked object that has no history row a creation row, in bulk; returns the
+    count per model. Rows loaded with `loaddata` (the seed) are saved raw, which
+    django-simple-history does not record. Idempotent: objects with any history are left alone.
+
+    Like simple-history's `populate_history`, but per object rather than per empty table, so a
+    database that already has a history gets rows only for what lacks one. One date for all, so
+    an event's actors and citations belong to its first version (events.history).
+    """
+    when = when or timezone.now()
+    written: dict[str, int] = {}
+    with transaction.atomic():
+        for model in registered_models.values():
+            history = model.history
+            pk = model._meta.pk.attname
+            missing = model._default_manager.exclude(**{f"{pk}__in": history.values(pk)}).order_by(pk)
+            count = 0
+            # Each batch written drops out of `missing`: the next slice is the next batch.
+            while objs := list(missing[:batch_size]):
+                history.bulk_history_create(objs, default_change_reason=reason, default_date=when)
+                count += len(objs)
+            if count:
+                written[model._meta.label] = count
+    return written
