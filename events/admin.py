@@ -373,7 +373,9 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, EventHistoryAd
             return fieldsets
         (name, options), *rest = fieldsets
         # Why this change (shown in the history); reviewers may also mark it as a redaction.
-        note = ["change_reason", "redaction"] if rules.may(request.user, Action.REDACT, obj) else ["change_reason"]
+        note = ["change_reason"]
+        if rules.may(request.user, Action.REDACT, obj):
+            note.append("redaction")
         return [
             (name, {**options, "fields": [*options["fields"], "expected_version"]}),
             *rest,
