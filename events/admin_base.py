@@ -132,7 +132,8 @@ class HistoryAdmin(RulesAdminMixin, SimpleHistoryAdmin):
                 kept = [field for field in line if shown(field)] if isinstance(line, list | tuple) else line
                 if kept and (not isinstance(line, str) or shown(line)):
                     lines.append(kept)
-            fieldsets.append((name, {**options, "fields": lines}))
+            if lines:  # a fieldset of form-only fields (the change note) has nothing to show
+                fieldsets.append((name, {**options, "fields": lines}))
         return helpers.AdminForm(
             form, fieldsets, {}, readonly_fields=flatten_fieldsets(fieldsets), model_admin=self
         )
