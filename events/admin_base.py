@@ -15,11 +15,11 @@ from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, Permis
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.vocab import ActorRole, Status
 from events import rules
 from events.history import ACTORS, CITATIONS, NOT_SHOWN, event_history, field_changes, tracked_fields
 from events.importers.upload import ImportScreenMixin
 from events.rules import Action
-from events.vocab import ActorRole, Status
 
 
 class RulesAdminMixin:

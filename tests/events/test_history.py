@@ -8,10 +8,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from actors.services import actor_merge
+from core.vocab import ActorRole, EventType, SubEventType
 from events.models import Citation, Event
 from events.services import event_create, event_mark_reviewed, event_publish, event_update
-from events.vocab import ActorRole, EventType, SubEventType
-from tests.admin.test_admin import form_data, logged_in
+from tests.admin.forms import form_data, logged_in
 from tests.api_helpers import client_for
 from tests.factories import ActorFactory, PlaceFactory, SourceFactory
 
