@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from actors.services import actor_merge
 from core.vocab import ActorRole, EventType, SubEventType
+from events.merges import event_merge
 from events.models import Citation, Event
 from events.services import event_create, event_mark_reviewed, event_publish, event_update
 from tests.admin.forms import form_data, logged_in
@@ -148,6 +149,27 @@ def test_an_actor_merge_is_a_new_version_of_each_event_concerned(coded, curator,
     actors_change = change(last, "actors")
     assert [a["name"] for a in actors_change["old"]] == ["Military Forces of Syria", "Free Syrian Army"]
     assert [a["name"] for a in actors_change["new"]] == ["Military Forces of Syria", "FSA"]
+
+
+def test_an_event_merge_shows_the_parts_leaving_one_event_and_joining_the_other(coded, curator, reviewer):
+    twin = event_create(
+        by=curator,
+        event_date="2015-11-20",
+        event_type=EventType.BATTLES,
+        sub_event_type=SubEventType.ARMED_CLASH,
+        place=coded.place,
+        citations=[{"source": SourceFactory(name="SOHR"), "quote": "Three died at Kweires."}],
+    )
+    event_merge(survivor=coded, other=twin, by=reviewer)
+
+    survivor = history(coded, reviewer)[-1]
+    assert survivor["reason"] == f"Merged {twin.event_id} into {coded.event_id}"
+    assert [c["source"] for c in change(survivor, "citations")["new"]] == ["SANA", "SOHR"]
+    merged = history(twin, reviewer)[-1]
+    assert change(merged, "status")["new"] == "retracted"
+    assert change(merged, "merged_into")["new"] == coded.event_id
+    left = change(merged, "citations")  # the merged-away version is the one they left in
+    assert [c["source"] for c in left["old"]] == ["SOHR"] and left["new"] == []
 
 
 def test_the_change_reason_given_with_a_patch_is_in_the_history(coded, curator):
