@@ -27,7 +27,7 @@ migrate: setup
 	$(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py loaddata fixtures/seed.json
+	$(PY) manage.py load_seed
 	$(PY) manage.py create_demo_curator --reviewer
 
 run: seed

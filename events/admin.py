@@ -25,7 +25,7 @@ from core.paging import CappedCountByIdsPaginator
 from core.sql import EqualsAny, InArray, first_column
 from core.vocab import ActorRole, InterCode
 from events import rules
-from events.admin_base import HistoryAdmin, RulesImportExportMixin, RulesInlineMixin
+from events.admin_base import EventHistoryAdmin, HistoryAdmin, RulesImportExportMixin, RulesInlineMixin
 from events.admin_filters import ActorFilter, Admin1ListFilter, EventDateRangeFilter, SourceFilter
 from events.bulk_admin import set_field
 from events.duplicates_admin import (
@@ -43,6 +43,8 @@ from events.models import Citation, Event, EventActor, ExportJob, ImportBatch, S
 from events.resources import EventResource, SourceResource
 from events.rules import Action
 from events.services import (
+    citation_delete,
+    citation_save,
     event_assign_id,
     event_delete,
     event_mark_reviewed,
@@ -255,7 +257,7 @@ class CitationInline(RulesInlineMixin, admin.StackedInline):
 
 
 @admin.register(Event)
-class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, HistoryAdmin):
+class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, EventHistoryAdmin):
     form = EventAdminForm
     inlines = [EventActorInline, CitationInline]
     # Compact enough for 1,400 px with actors, fatalities and status in view (a browser test
@@ -399,7 +401,15 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, HistoryAdmin):
         if not self.has_change_permission(request, obj):
             return fieldsets
         (name, options), *rest = fieldsets
-        return [(name, {**options, "fields": [*options["fields"], "expected_version"]}), *rest]
+        # Why this change (shown in the history); reviewers may also mark it as a redaction.
+        note = ["change_reason"]
+        if rules.may(request.user, Action.REDACT, obj):
+            note.append("redaction")
+        return [
+            (name, {**options, "fields": [*options["fields"], "expected_version"]}),
+            *rest,
+            ("This change", {"fields": [tuple(note)]}),
+        ]
 
     def action_checkbox(self, obj):
         # Django renders each row's checkbox through the form widget templates, 50 template
@@ -486,7 +496,13 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, HistoryAdmin):
         # New events get the country's next id; edits go through the version-checked service.
         obj._history_user = request.user
         if change:
-            event_save(event=obj, expected_version=form.cleaned_data["expected_version"], by=request.user)
+            event_save(
+                event=obj,
+                expected_version=form.cleaned_data["expected_version"],
+                by=request.user,
+                change_reason=form.cleaned_data.get("change_reason") or "",
+                redaction=bool(form.cleaned_data.get("redaction")),
+            )
             return
         obj.created_by = obj.updated_by = request.user
         event_assign_id(event=obj)
@@ -574,6 +590,17 @@ class CitationAdmin(HistoryAdmin):
     def get_queryset(self, request):
         # Every row's title (list and autocomplete) names its source and event.
         return super().get_queryset(request).select_related("source", "event")
+
+    # Through the services: a citation's event (both, when it moves) gets a new version first.
+    def save_model(self, request, obj, form, change):
+        citation_save(citation=obj, by=request.user)
+
+    def delete_model(self, request, obj):
+        citation_delete(citation=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for citation in queryset.select_related("event"):
+            citation_delete(citation=citation, by=request.user)
 
 
 @admin.register(Source)

@@ -79,10 +79,13 @@ def set_field(model_admin, request, queryset):
     def change(event: Event) -> None:
         if getattr(event, field) == value:
             return  # already so: no new version, no history row
-        event._change_reason = (
-            f"Bulk edit: {label} set to “{value}”" if value else f"Bulk edit: {label} cleared"
+        event_update(
+            event=event,
+            data={field: value},
+            expected_version=event.version,
+            by=request.user,
+            change_reason=f"Bulk edit: {label} set to “{value}”" if value else f"Bulk edit: {label} cleared",
         )
-        event_update(event=event, data={field: value}, expected_version=event.version, by=request.user)
 
     model_admin._apply(
         request, queryset, change, f"now have {label} “{value}”" if value else f"have no {label}"

@@ -9,6 +9,7 @@ from django.db.models.functions import Cast, Concat
 from core.exceptions import StaleVersionError
 from core.vocab import EVENT_TAXONOMY, ActorRole, RetractionReason, SourceScale, SubEventType
 from events import rules
+from events.history import CHANGE_REASON_LENGTH
 from events.models import CODED_FIELDS, Citation, Event, EventActor
 from events.rules import Action
 from events.services import event_lock
@@ -45,6 +46,18 @@ class EventAdminForm(forms.ModelForm):
     # ACLED's source scale values; the column stays free text (imports keep what the file says),
     # so a stored value outside the list is offered too rather than lost on the next save.
     source_scale = forms.ChoiceField(choices=SOURCE_SCALE_CHOICES, required=False)
+    change_reason = forms.CharField(
+        required=False,
+        max_length=CHANGE_REASON_LENGTH,
+        help_text="Why you made this change; shown in the event's history.",
+    )
+    redaction = forms.BooleanField(
+        required=False,
+        label="Mark as a redaction",
+        help_text="This change removes content that must not stay public: the history then shows the "
+        "values it replaced to staff only. Give the reason above.",
+    )
+    rules_user = None  # the person saving, set by the admin (events.admin_base.RulesAdminMixin)
 
     class Meta:
         model = Event
@@ -70,6 +83,12 @@ class EventAdminForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.pk:
             self._lock_and_check_version(cleaned.get("expected_version"))
+        if cleaned.get("redaction"):
+            refused = rules.refusal(self.rules_user, Action.REDACT, self.instance)
+            if refused:
+                self.add_error("redaction", refused)
+            elif not (cleaned.get("change_reason") or "").strip():
+                self.add_error("change_reason", "Say why: a redaction needs a change reason.")
         return cleaned
 
     def _lock_and_check_version(self, expected: int | None) -> None:

@@ -51,15 +51,14 @@ def event_merge(*, survivor: Event, other: Event, by) -> Event:
                 f"event ({other.event_id}) as the survivor, so the public record keeps its id."
             )
         reason = f"Merged {other.event_id} into {survivor.event_id}"
-        _move_citations(survivor, other, reason)
-        _move_actors(survivor, other, reason)
         now = timezone.now()
+        # Both events' new versions first: the citations and actors moved next belong to them in
+        # the history (events.history reads the parts' rows up to each event's next version).
         survivor.version += 1
         survivor.updated_by = by
         survivor._history_user = by
         survivor._change_reason = reason
         survivor.save()
-        event_sync_interaction(event=survivor)
         was_public = (
             other.status == Status.PUBLISHED or Tombstone.objects.filter(event_id=other.event_id).exists()
         )
@@ -72,6 +71,9 @@ def event_merge(*, survivor: Event, other: Event, by) -> Event:
         other._history_user = by
         other._change_reason = reason
         other.save()
+        _move_citations(survivor, other, reason)
+        _move_actors(survivor, other, reason)
+        event_sync_interaction(event=survivor)
         if was_public:
             # Mirrors delete the id and find the event under the survivor's.
             Tombstone.objects.update_or_create(

@@ -119,6 +119,23 @@ class EventIdCounter(models.Model):
         return f"{self.prefix}{self.last}"
 
 
+class EventHistoryMarks(models.Model):
+    """What a reviewer may say about one version of an event, beyond its change reason."""
+
+    # db_default: the importers write history rows by INSERT … SELECT from the events table, which
+    # has no such column (events.importers.bulk.copy_history).
+    history_redaction = models.BooleanField(
+        "redaction",
+        default=False,
+        db_default=False,
+        help_text="This change removed content that must not stay public: the values it replaced "
+        "are shown to staff only.",
+    )
+
+    class Meta:
+        abstract = True
+
+
 class EventQuerySet(models.QuerySet):
     def published(self) -> "EventQuerySet":
         return self.filter(status=Status.PUBLISHED)
@@ -256,7 +273,7 @@ class Event(models.Model):
         help_text="The event this duplicate was merged into (events/merges.py).",
     )
 
-    history = HistoricalRecords(excluded_fields=["period_start", "period_end"])
+    history = HistoricalRecords(excluded_fields=["period_start", "period_end"], bases=[EventHistoryMarks])
     objects = EventQuerySet.as_manager()
 
     class Meta:

@@ -50,16 +50,18 @@ class Action(StrEnum):
     PUBLISH = "publish"
     RETRACT = "retract"
     REVERT = "revert"  # write an earlier version back: never offered (history is read-only)
+    REDACT = "redact"  # mark a change as a redaction: the values it replaced are shown to staff only
 
 
+REVIEWER_PERMISSION = "events.publish_event"  # changes published events, marks redactions
 # The permission each action needs on top of the rules below; add/change/delete/view are the
 # model's own (events.change_citation, places.add_place, …).
 WORKFLOW_PERMISSIONS = {
     Action.PUBLISH: "events.publish_event",
     Action.RETRACT: "events.retract_event",
     Action.MARK_REVIEWED: "events.change_event",
+    Action.REDACT: REVIEWER_PERMISSION,
 }
-REVIEWER_PERMISSION = "events.publish_event"  # changes published events
 PUBLIC_DELETE_PERMISSION = "events.retract_event"  # deletes published or retracted events
 
 
@@ -102,6 +104,8 @@ def permission_refusal(user, action: Action, obj=None, *, model=None, event=None
     if not user.has_perm(permission):
         if action in (Action.PUBLISH, Action.RETRACT):
             return f"Only reviewers can {action} events."
+        if action == Action.REDACT:
+            return "Only reviewers can mark a change as a redaction."
         return f"Your role does not allow you to {action} {opts.verbose_name_plural}."
     for concerned in _events_concerned(obj, model, event):
         if concerned.status not in PUBLIC_STATUSES:

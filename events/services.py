@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from simple_history.models import registered_models
 
 from core.exceptions import StaleVersionError
 from core.vocab import ActorRole, RetractionReason, Status
@@ -29,6 +30,14 @@ def _check(by, action: Action, event: Event | None = None, **kwargs: Any) -> Non
         rules.check_state(action, event, model=Event, **kwargs)
     else:
         rules.check(by, action, event, model=Event, **kwargs)
+
+
+def _check_part(by, action: Action, model, event: Event) -> None:
+    """As _check, for a row hanging off `event` (a citation, an actor's part)."""
+    if by is None:
+        rules.check_state(action, model=model, event=event)
+    else:
+        rules.check(by, action, model=model, event=event)
 
 
 def event_id_next(*, prefix: str) -> str:
@@ -101,6 +110,7 @@ def event_create(
     by=None,
     actors: Iterable[tuple] = (),
     citations: Iterable[dict[str, Any]] = (),
+    change_reason: str = "",
     **fields: Any,
 ) -> Event:
     """Create a draft event with a fresh event_id; `actors` is a list of (Actor, role[, inter])."""
@@ -108,9 +118,11 @@ def event_create(
     with transaction.atomic():
         event = Event(**fields)
         event.created_by = event.updated_by = by
+        event._change_reason = change_reason.strip() or None
         event.full_clean(exclude=CLEAN_EXCLUDE)
         event_assign_id(event=event)
         event.save()
+        _version_marked(event)
         event_set_actors(event=event, actors=actors)
         event_set_citations(event=event, citations=citations)
     return event
@@ -125,17 +137,80 @@ def event_lock(*, event: Event, expected_version: int) -> None:
         raise StaleVersionError(event_id=event.event_id, expected=expected_version, current=current)
 
 
-def event_save(*, event: Event, expected_version: int, by=None) -> Event:
-    """Save a curator's changes to an existing event, refusing a stale copy (optimistic lock)."""
+def _mark_version(*, event: Event, by, change_reason: str, redaction: bool) -> None:
+    """Carry the change reason (and the redaction mark, reviewers only) into the next history row."""
+    if redaction:
+        if by is not None:
+            rules.check(by, Action.REDACT, event)
+        if not change_reason.strip():
+            raise ValidationError({"change_reason": "Say why: a redaction needs a change reason."})
+    event._change_reason = change_reason.strip() or None
+    event._history_redaction = redaction
+
+
+def _version_marked(event: Event) -> None:
+    """After the save: the redaction mark onto its history row; nothing carried to the next save."""
+    if getattr(event, "_history_redaction", False):
+        Event.history.filter(id=event.pk, version=event.version).update(history_redaction=True)
+    event._history_redaction = False
+    event._change_reason = None
+
+
+def event_save(
+    *, event: Event, expected_version: int, by=None, change_reason: str = "", redaction: bool = False
+) -> Event:
+    """Save a curator's changes to an existing event, refusing a stale copy (optimistic lock).
+
+    `change_reason` goes into the version's history row; `redaction` (reviewers) marks the change
+    as one whose replaced values only staff may see again (events.history).
+    """
     with transaction.atomic():
         event_lock(event=event, expected_version=expected_version)
         _check(by, Action.CHANGE, event)
+        _mark_version(event=event, by=by, change_reason=change_reason, redaction=redaction)
         event.full_clean(exclude=CLEAN_EXCLUDE)
         event.version = expected_version + 1
         event.updated_by = by
         event.save()
+        _version_marked(event)
         event_sync_interaction(event=event)
     return event
+
+
+def event_new_version(*, event: Event, by=None, change_reason: str = "") -> Event:
+    """Give an event a new version because something hanging off it (a citation, an actor's part)
+    is about to change outside the event's own form; call it before that change, in its transaction,
+    so the change belongs to this version in the history (events.history)."""
+    with transaction.atomic():
+        current = Event.objects.select_for_update().filter(pk=event.pk).values_list("version", flat=True)
+        event.version = current.get() + 1
+        event.updated_by = by
+        event._change_reason = change_reason.strip() or None
+        event.save()
+        _version_marked(event)
+    return event
+
+
+def citation_save(*, citation: Citation, by=None, change_reason: str = "") -> Citation:
+    """Save a citation from its own screen: the event it leaves and the one it joins get a new
+    version first (moving it is a change of both)."""
+    with transaction.atomic():
+        previous = Citation.objects.filter(pk=citation.pk).values_list("event_id", flat=True).first()
+        for event_pk in dict.fromkeys(pk for pk in (previous, citation.event_id) if pk is not None):
+            event = citation.event if event_pk == citation.event_id else Event.objects.get(pk=event_pk)
+            _check_part(by, Action.CHANGE, Citation, event)
+            event_new_version(event=event, by=by, change_reason=change_reason)
+        citation.full_clean()
+        citation.save()
+    return citation
+
+
+def citation_delete(*, citation: Citation, by=None) -> None:
+    """Delete a citation from its own screen; its event gets a new version first."""
+    _check_part(by, Action.DELETE, Citation, citation.event)
+    with transaction.atomic():
+        event_new_version(event=citation.event, by=by)
+        citation.delete()
 
 
 def event_update(
@@ -146,15 +221,24 @@ def event_update(
     by=None,
     actors: Iterable[tuple] | None = None,
     citations: Iterable[dict[str, Any]] | None = None,
+    change_reason: str = "",
+    redaction: bool = False,
 ) -> Event:
     """Apply field changes to an event (the API's path); see event_save.
 
-    `actors` and `citations`, when given, replace the event's (see event_set_actors).
+    `actors` and `citations`, when given, replace the event's (see event_set_actors), after the new
+    version is saved: their history rows then belong to it.
     """
     with transaction.atomic():
         for name, value in data.items():
             setattr(event, name, value)
-        event_save(event=event, expected_version=expected_version, by=by)
+        event_save(
+            event=event,
+            expected_version=expected_version,
+            by=by,
+            change_reason=change_reason,
+            redaction=redaction,
+        )
         for part, given in ((EventActor, actors), (Citation, citations)):
             if given is not None and by is not None:
                 rules.check(by, Action.CHANGE, model=part, event=event)
@@ -235,3 +319,29 @@ def event_delete(*, event: Event, by) -> None:
             )
         event._change_reason = "deleted"
         event.delete()
+
+
+def history_fill_missing(*, reason: str, when=None, batch_size: int = 1000) -> dict[str, int]:
+    """Give every tracked object that has no history row a creation row, in bulk; returns the
+    count per model. Rows loaded with `loaddata` (the seed) are saved raw, which
+    django-simple-history does not record. Idempotent: objects with any history are left alone.
+
+    Like simple-history's `populate_history`, but per object rather than per empty table, so a
+    database that already has a history gets rows only for what lacks one. One date for all, so
+    an event's actors and citations belong to its first version (events.history).
+    """
+    when = when or timezone.now()
+    written: dict[str, int] = {}
+    with transaction.atomic():
+        for model in registered_models.values():
+            history = model.history
+            pk = model._meta.pk.attname
+            missing = model._default_manager.exclude(**{f"{pk}__in": history.values(pk)}).order_by(pk)
+            count = 0
+            # Each batch written drops out of `missing`: the next slice is the next batch.
+            while objs := list(missing[:batch_size]):
+                history.bulk_history_create(objs, default_change_reason=reason, default_date=when)
+                count += len(objs)
+            if count:
+                written[model._meta.label] = count
+    return written

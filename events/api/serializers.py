@@ -28,6 +28,7 @@ from core.api.serializers import (
 )
 from core.bounds import MAX_INT
 from core.vocab import ActorRole, CitationField, InterCode, RetractionReason, SubEventType
+from events.history import CHANGE_REASON_LENGTH
 from events.models import CODED_FIELDS, Event, Source, Tombstone
 from events.selectors import citations_of, event_actors_of
 from places.api.serializers import CountryCodeField
@@ -351,6 +352,20 @@ class EventWriteSerializer(serializers.ModelSerializer):
         write_only=True,
         help_text="The version you edited (required to update unless If-Match is sent).",
     )
+    change_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=CHANGE_REASON_LENGTH,
+        write_only=True,
+        help_text="Why you made this change; shown in the event's history.",
+    )
+    redaction = serializers.BooleanField(
+        required=False,
+        default=False,
+        write_only=True,
+        help_text="Reviewers: this change removes content that must not stay public; the values it "
+        "replaces are then shown to staff only. Needs a change_reason.",
+    )
 
     class Meta:
         model = Event
@@ -359,7 +374,15 @@ class EventWriteSerializer(serializers.ModelSerializer):
             "actors",
             "citations",
             "version",
+            "change_reason",
+            "redaction",
         ]
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("redaction") and not (attrs.get("change_reason") or "").strip():
+            message = "Say why: a redaction needs a change reason."
+            raise serializers.ValidationError({"change_reason": message})
+        return attrs
 
     def validate_actors(self, actors: list[dict]) -> list[dict]:
         roles = [item["role"] for item in actors]
@@ -371,10 +394,18 @@ class EventWriteSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError("The same actor is listed twice in the same role.")
         return actors
 
+    CHANGE_NOTES = ("change_reason", "redaction")
+
+    def change_notes(self) -> dict:
+        """What the history row of this change carries: its reason and the redaction mark."""
+        data = self.validated_data
+        return {"change_reason": data.get("change_reason", ""), "redaction": data.get("redaction", False)}
+
     def service_arguments(self) -> tuple[dict, list | None, list | None]:
         """(event fields, actors, citations) for event_create / event_update; None = unchanged."""
         fields = dict(self.validated_data)
-        fields.pop("version", None)
+        for name in ("version", *self.CHANGE_NOTES):
+            fields.pop(name, None)
         actors = fields.pop("actors", None)
         citations = fields.pop("citations", None)
         if actors is not None:
@@ -415,15 +446,35 @@ class DuplicateCandidateSerializer(serializers.Serializer):
 # History and tombstones
 
 
+class HistoryChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        help_text="An event field, or `actors` (name, role, inter) or `citations` (source, url, quote, …)."
+    )
+    old = serializers.JSONField(allow_null=True, help_text="The value before (null when hidden).")
+    new = serializers.JSONField(allow_null=True, help_text="The value after (null when hidden).")
+    redacted = serializers.BooleanField(
+        help_text="A later change marked as a redaction replaced this value: shown to staff only."
+    )
+
+
 class HistoryEntrySerializer(serializers.Serializer):
     history_id = serializers.IntegerField()
     changed_at = serializers.DateTimeField()
     change_type = serializers.ChoiceField(choices=["created", "changed", "deleted"])
     user = serializers.CharField(allow_null=True, help_text="Who made the change (shown to staff only).")
     changed_fields = serializers.ListField(child=serializers.CharField())
+    changes = HistoryChangeSerializer(
+        many=True,
+        help_text="Old and new values of the changed fields; bookkeeping columns (updated_at, version, "
+        "who) are named in changed_fields only.",
+    )
     version = serializers.IntegerField()
     status = serializers.CharField()
-    reason = serializers.CharField(allow_blank=True)
+    reason = serializers.CharField(allow_blank=True, help_text="The change reason given with the change.")
+    redaction = serializers.BooleanField(
+        help_text="A reviewer marked this change as a redaction: the values it replaced are shown to "
+        "staff only."
+    )
 
 
 class TombstoneSerializer(serializers.ModelSerializer):

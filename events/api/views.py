@@ -185,7 +185,16 @@ class EventViewSet(ChronicleAPIMixin, viewsets.ModelViewSet):
         serializer = EventWriteSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         fields, actors, citations = serializer.service_arguments()
-        event = event_create(by=request.user, actors=actors or (), citations=citations or (), **fields)
+        notes = serializer.change_notes()
+        if notes["redaction"]:
+            raise ValidationError({"redaction": "A new event has nothing to redact; mark a later change."})
+        event = event_create(
+            by=request.user,
+            actors=actors or (),
+            citations=citations or (),
+            change_reason=notes["change_reason"],
+            **fields,
+        )
         response = self._event_response(event, status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"{event.event_id}/")
         return response
@@ -216,6 +225,7 @@ class EventViewSet(ChronicleAPIMixin, viewsets.ModelViewSet):
                 by=request.user,
                 actors=actors,
                 citations=citations,
+                **serializer.change_notes(),
             )
         except StaleVersionError as exc:
             if from_header:
@@ -290,15 +300,19 @@ class EventViewSet(ChronicleAPIMixin, viewsets.ModelViewSet):
     @extend_schema(
         summary="The change history of an event",
         description=(
-            "Every recorded change, oldest first: when, what kind, which fields. Anonymous callers (and "
-            "signed-in users without a role) see the history of published events only, and no user names."
+            "Every recorded version, oldest first: when, what kind of change, which fields, their old and "
+            "new values (the event's actors and citations included), the status, the change reason and "
+            "whether it was a redaction. Anonymous callers (and signed-in users without a role) see the "
+            "history of published events from their first publication on, never the values a redaction "
+            "replaced, and no user names."
         ),
         responses={200: HistoryEntrySerializer(many=True)},
     )
     @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
     def history(self, request, event_id: str) -> Response:
         event = self.get_object()
-        entries = event_history(event=event, show_users=has_a_role(request.user))
+        staff = has_a_role(request.user)
+        entries = event_history(event=event, show_users=staff, staff=staff)
         return Response(HistoryEntrySerializer(entries, many=True).data)
 
 

@@ -9,7 +9,8 @@ Rows are written in bulk without `Model.save()`: the derived fields (`disorder_t
 labels) are computed here with the same functions the models use. PostgreSQL gets `COPY`
 (one statement per table and batch, in one transaction), SQLite `executemany` INSERTs. Ids
 are assigned here, after the current maximum, and the sequences are reset afterwards.
-No simple_history rows are written: synthetic rows have no history of their own.
+No simple_history rows are written unless asked (`--history`: one creation row per row, by
+INSERT … SELECT), since benchmarks do not read them.
 """
 
 from events.demo.service import DemoSummary, demo_clear, demo_seed

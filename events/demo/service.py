@@ -16,7 +16,8 @@ from django.db.models.functions import Coalesce
 
 from actors.models import Actor, ActorRelation
 from events.demo.maker import EventMaker
-from events.demo.world import World, next_id
+from events.demo.world import DEMO_NOW, World, next_id
+from events.importers.bulk import copy_history
 from events.models import Citation, Event, EventActor, EventIdCounter, ImportBatch, Source, Tombstone
 from places.models import Place
 
@@ -219,8 +220,12 @@ def demo_seed(
     clear: bool = False,
     rebuild_indexes: bool | None = None,
     progress: Callable[[int], None] | None = None,
+    history: bool = False,
 ) -> DemoSummary:
     """Write `events` synthetic events with their actors, places, sources and citations.
+
+    `history`: give every row without history a creation row (one INSERT … SELECT per table, at
+    DEMO_NOW), as the seed's load_seed does; off by default, since benchmarks do not read it.
 
     `rebuild_indexes` (PostgreSQL): drop the event tables' secondary indexes and foreign keys
     during the load and rebuild them after; by default only when the load at least doubles
@@ -286,6 +291,10 @@ def demo_seed(
         mark = time.perf_counter()
         _finish(maker.serials, [row[0] for row in world.batch_rows])
         summary.phase_seconds["counters, batch counts, sequences"] = time.perf_counter() - mark
+        if history:
+            mark = time.perf_counter()
+            _creation_rows()
+            summary.phase_seconds["history creation rows"] = time.perf_counter() - mark
     summary.seconds = time.perf_counter() - started
     if postgres:
         analyzed = time.perf_counter()
@@ -327,6 +336,22 @@ def _write_events(maker: EventMaker, *, events: int, batch_size: int, summary: D
     for name, table in tables.items():
         summary.counts[name] = table.rows_written
         summary.write_seconds[name] = table.seconds
+
+
+def _creation_rows() -> None:
+    """A creation row for every row of the demo tables that has no history (one date for all, so
+    an event's actors and citations belong to its first version)."""
+    quote = connection.ops.quote_name
+    for model in DEMO_MODELS:
+        history = getattr(model, "history", None)
+        if history is None:
+            continue
+        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        logged = quote(history.model._meta.db_table)
+        where = f"NOT EXISTS (SELECT 1 FROM {logged} h WHERE h.{pk} = {table}.{pk})"
+        copy_history(
+            model, where=where, params=[], history_type="+", user_id=None, when=DEMO_NOW, reason="Demo data"
+        )
 
 
 def _finish(serials: dict[str, int], batch_ids: list[int]) -> None:

@@ -210,7 +210,12 @@ def copy_history(
         "history_user_id",
     }
     source_columns = {field.attname: field.column for field in model._meta.concrete_fields}
-    tracked = [field for field in history_model._meta.concrete_fields if field.attname not in extras]
+    # Columns of the history model's own (an event version's redaction mark) take their db_default.
+    tracked = [
+        field
+        for field in history_model._meta.concrete_fields
+        if field.attname not in extras and field.attname in source_columns
+    ]
     quote = connection.ops.quote_name
     target = ", ".join(quote(field.column) for field in tracked)
     selected = ", ".join(quote(source_columns[field.attname]) for field in tracked)

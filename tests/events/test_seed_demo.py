@@ -202,6 +202,16 @@ def test_seeding_again_without_clear_appends_with_fresh_ids(demo):
     test_place_paths_follow_their_parents(demo)
 
 
+def test_with_history_every_demo_row_gets_one_creation_row(demo):
+    assert not Event.history.exists()  # by default none: benchmarks do not read them
+    call_command("seed_demo", events=20, seed=SEED + 6, history=True, verbosity=0)
+    for model in (Event, EventActor, Citation, Place, Actor, Source):
+        assert model.history.filter(history_type="+").count() == model.objects.count(), model
+    event = Event.objects.order_by("-pk").first()
+    [version] = event.history.all()
+    assert version.history_change_reason == "Demo data" and version.history_redaction is False
+
+
 def test_new_rows_after_seeding_get_ids_past_the_seeded_ones(demo):
     source = Source.objects.create(name="A new source")
     assert source.pk > max(Source.objects.exclude(pk=source.pk).values_list("pk", flat=True))

@@ -28,8 +28,9 @@ class Command(BaseCommand):
     help = (
         "Write N synthetic but realistic events (with ~3,000 actors over all 8 inter codes, a place "
         "hierarchy over 70 countries, a few hundred sources, 1-3 citations per event, 1997-2026) for "
-        "benchmarks and demos. Deterministic for a --seed. Uses COPY on PostgreSQL. Writes no "
-        "simple_history rows. --clear first empties every event, actor, place and source table."
+        "benchmarks and demos. Deterministic for a --seed. Uses COPY on PostgreSQL. Writes "
+        "simple_history creation rows only with --history. --clear first empties every event, actor, "
+        "place and source table."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,20 +45,33 @@ class Command(BaseCommand):
             help="Events per COPY/INSERT statement (default 10,000); the run is one transaction.",
         )
         parser.add_argument(
+            "--history",
+            action="store_true",
+            help="Also give every row a creation row in its history (as load_seed does for the seed), "
+            "so demo events' history pages are not empty. Benchmarks leave it off.",
+        )
+        parser.add_argument(
             "--clear",
             action="store_true",
             help="First delete all events, actors, places, sources, import batches, tombstones, id "
             "counters and their history (TRUNCATE … CASCADE on PostgreSQL). Users stay.",
         )
 
-    def handle(self, *args, events: int, seed: int, batch_size: int, clear: bool, **options) -> None:
+    def handle(
+        self, *args, events: int, seed: int, batch_size: int, clear: bool, history: bool, **options
+    ) -> None:
         verbosity = options["verbosity"]
         with tqdm(
             total=events, unit="event", unit_scale=True, disable=verbosity == 0, file=self.stderr._out
         ) as bar:
             try:
                 summary = demo_seed(
-                    events=events, seed=seed, batch_size=batch_size, clear=clear, progress=bar.update
+                    events=events,
+                    seed=seed,
+                    batch_size=batch_size,
+                    clear=clear,
+                    history=history,
+                    progress=bar.update,
                 )
             except ValueError as error:
                 raise CommandError(str(error)) from error
