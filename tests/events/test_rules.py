@@ -15,7 +15,7 @@ from events.models import Citation, Event, EventActor, Source
 from events.rules import Action
 from events.services import event_create, event_mark_reviewed, event_publish, event_retract
 from places.models import Place
-from tests.factories import ActorFactory, CitationFactory, PlaceFactory, UserFactory
+from tests.factories import ActorFactory, EventFactory, PlaceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def users(viewer, curator, reviewer, superuser):
 
 @pytest.fixture
 def events(reviewer, curator):
-    made = {state: CitationFactory().event for state in STATES}
+    made = {state: EventFactory(complete=True) for state in STATES}
     event_mark_reviewed(event=made["reviewed"], by=curator)
     event_publish(event=made["published"], by=reviewer)
     event_retract(event=event_publish(event=made["retracted"], by=reviewer), by=reviewer)
