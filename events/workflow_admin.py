@@ -40,18 +40,33 @@ from events.services import (
 class Step:
     """One workflow button: its URL segment, the rules' action, its label and what it reports."""
 
-    name: str
+    name: str  # the URL's last segment
     action: Action
+    target: Status  # where it takes the event: not offered to an event already there
     label: str
     done: str
     purpose: str  # "mark it reviewed": the missing parts are named "To {purpose}, add …"
 
 
 STEPS = (
-    Step("mark_reviewed", Action.MARK_REVIEWED, "Mark reviewed", "marked reviewed", "mark it reviewed"),
-    Step("publish", Action.PUBLISH, "Publish", "published", "publish it"),
-    Step("retract", Action.RETRACT, "Retract…", "retracted", "retract it"),
-    Step("back_to_draft", Action.BACK_TO_DRAFT, "Back to draft", "sent back to draft", "send it back"),
+    Step(
+        "mark_reviewed",
+        Action.MARK_REVIEWED,
+        Status.REVIEWED,
+        "Mark reviewed",
+        "marked reviewed",
+        "mark it reviewed",
+    ),
+    Step("publish", Action.PUBLISH, Status.PUBLISHED, "Publish", "published", "publish it"),
+    Step("retract", Action.RETRACT, Status.RETRACTED, "Retract…", "retracted", "retract it"),
+    Step(
+        "back_to_draft",
+        Action.BACK_TO_DRAFT,
+        Status.DRAFT,
+        "Back to draft",
+        "sent back to draft",
+        "redraft it",
+    ),
 )
 BY_NAME = {step.name: step for step in STEPS}
 
@@ -73,7 +88,7 @@ def workflow_panel(request: HttpRequest, event: Event) -> dict | None:
     parts = event_parts(event)
     steps = []
     for step in STEPS:
-        if not rules.may(user, step.action, event):
+        if event.status == step.target or not rules.may(user, step.action, event):
             continue
         missing = rules.missing_parts(step.action, **parts)
         steps.append({"step": step, "url": step_url(event, step), "missing": missing})
