@@ -554,7 +554,9 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, EventHistoryAd
             request, queryset, lambda e: event_mark_reviewed(event=e, by=request.user), "marked reviewed"
         )
 
-    @admin.action(description="Publish selected events (each needs a citation)", permissions=["publish"])
+    @admin.action(
+        description="Publish selected events (each needs actor 1 and a citation)", permissions=["publish"]
+    )
     def publish(self, request, queryset):
         self._apply(request, queryset, lambda e: event_publish(event=e, by=request.user), "published")
 
