@@ -6,9 +6,9 @@ import re
 import pytest
 from django.urls import reverse
 
+from core.vocab import ActorRole, Status
 from events.models import DuplicateDecision, Event, Tombstone
 from events.services import event_mark_reviewed, event_publish
-from events.vocab import ActorRole, Status
 from tests.factories import EventActorFactory, EventFactory
 
 pytestmark = pytest.mark.django_db

@@ -1,23 +1,20 @@
 """In chromium: a curator codes the seed's SYR8 a second time; a reviewer sees the warning, is held
 at Publish until "not a duplicate" is confirmed, then publishes (screenshots in .ci/artifacts/)."""
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from core.vocab import Status
 from events.models import DuplicateDecision, Event
 from events.roles import CURATOR, REVIEWER
-from events.vocab import Status
-from tests.browser.test_browser import CHROMIUM_ARGS, PASSWORD, chromium  # noqa: F401 (a fixture)
-from tests.factories import UserFactory
+from tests.browser.chromium import ARTIFACTS, CHROMIUM_ARGS
+from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 SEED = settings.BASE_DIR / "fixtures" / "seed.json"
-ARTIFACTS = Path(os.environ.get("CHRONICLE_ARTIFACTS", settings.BASE_DIR / ".ci" / "artifacts"))
 
 
 def sign_in(browser, live_server, username: str):
@@ -48,7 +45,7 @@ def pick(page, container: str, term: str, choice: str) -> None:
     page.click(f".select2-results__option:has-text('{choice}')")
 
 
-def test_a_duplicate_of_syr8_waits_at_publish_until_it_is_confirmed_distinct(live_server, chromium):  # noqa: F811
+def test_a_duplicate_of_syr8_waits_at_publish_until_it_is_confirmed_distinct(live_server, chromium):
     # All data is written before Playwright starts (its sync API runs an event loop in this thread).
     call_command("loaddata", str(SEED), verbosity=0)
     curator = UserFactory(username="browser-curator", role=CURATOR)
