@@ -777,3 +777,16 @@ def test_an_update_that_would_leave_a_published_event_without_actor_1_is_refused
     event = Event.objects.get(event_id="SYR1001")
     assert event.notes == MULTILINE_NOTES and event.version == 1
     assert event.event_actors.filter(role=ActorRole.ACTOR1).exists()
+
+
+def test_a_curators_import_makes_drafts_which_need_neither_actor_1_nor_a_source(tmp_path, curator):
+    """Completeness is asked of rows that would be published: a person who may not publish
+    imports drafts (events.rules.import_publishes), and a draft needs nothing yet."""
+    rows = awkward_rows()
+    rows[2]["actor1"], rows[2]["source"] = "", ""
+    outcome = import_acled_file(
+        write_csv(tmp_path / "drafts.csv", ACLED_COLUMNS, rows), user=curator, as_person=True
+    )
+    assert outcome.errors == []
+    event = Event.objects.get(event_id="RUS501")
+    assert event.status == Status.DRAFT and not event.citations.exists()
