@@ -53,6 +53,7 @@ from events.services import (
     event_save,
     event_sync_interaction,
 )
+from events.workflow_admin import workflow_panel, workflow_urls
 from places.models import Place
 
 # Links typed without a scheme are https (Django 6's default; silences its deprecation warning).
@@ -451,8 +452,14 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, EventHistoryAd
 
     def get_urls(self):
         # The "Possible duplicates" queue, "Not duplicates" and merges (events/duplicates_admin.py),
-        # and "Import ACLED / UCDP file" (events/file_import_admin.py).
-        return duplicate_urls(self) + file_import_urls(self) + super().get_urls()
+        # "Import ACLED / UCDP file" (events/file_import_admin.py) and the workflow steps under
+        # each event (events/workflow_admin.py).
+        return duplicate_urls(self) + file_import_urls(self) + workflow_urls(self) + super().get_urls()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        # The workflow panel above the form (templates/admin/events/event/change_form.html).
+        context["workflow"] = workflow_panel(request, obj) if obj is not None else None
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_object(self, request, object_id, from_field=None):
         event = super().get_object(request, object_id, from_field)
@@ -547,7 +554,9 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, EventHistoryAd
             request, queryset, lambda e: event_mark_reviewed(event=e, by=request.user), "marked reviewed"
         )
 
-    @admin.action(description="Publish selected events (each needs a citation)", permissions=["publish"])
+    @admin.action(
+        description="Publish selected events (each needs actor 1 and a citation)", permissions=["publish"]
+    )
     def publish(self, request, queryset):
         self._apply(request, queryset, lambda e: event_publish(event=e, by=request.user), "published")
 

@@ -9,7 +9,10 @@ Two kinds of "no":
 - a *permission* refusal (PermissionDenied, 403): this user may not (no role that allows it, or a
   published event's content, which only reviewers change);
 - a *state* refusal (ValidationError, 400): nobody may, in this state (a retracted event is
-  frozen; only drafts are marked reviewed; earlier versions are never written back).
+  frozen; only drafts are marked reviewed; only reviewed events go back to draft; earlier
+  versions are never written back), or the event is not complete enough for the step: actor 1
+  to mark it reviewed or publish it, and a citation to publish it (`check_complete`, which every
+  surface reaches through the services, and the importers per row).
 
 The roles (events/roles.py): Viewers read; Curators add, change and delete drafts and reference
 data; Reviewers also publish, retract, change published events and delete public ones (leaving a
@@ -26,6 +29,7 @@ from __future__ import annotations
 import calendar
 import contextlib
 import datetime as dt
+from collections.abc import Iterable
 from enum import StrEnum
 from types import SimpleNamespace
 from typing import Any
@@ -33,7 +37,7 @@ from typing import Any
 from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from core.vocab import Status, TimePrecision, disorder_type_for, interaction_for
+from core.vocab import ActorRole, Status, TimePrecision, disorder_type_for, interaction_for
 
 NO_COUNTRY = "XXX"  # event_id prefix for places with no country (international waters, …)
 PUBLIC_STATUSES = (Status.PUBLISHED, Status.RETRACTED)
@@ -49,6 +53,7 @@ class Action(StrEnum):
     MARK_REVIEWED = "mark_reviewed"
     PUBLISH = "publish"
     RETRACT = "retract"
+    BACK_TO_DRAFT = "back_to_draft"  # a reviewed event returns to its curator
     REVERT = "revert"  # write an earlier version back: never offered (history is read-only)
     REDACT = "redact"  # mark a change as a redaction: the values it replaced are shown to staff only
 
@@ -61,6 +66,7 @@ WORKFLOW_PERMISSIONS = {
     Action.RETRACT: "events.retract_event",
     Action.MARK_REVIEWED: "events.change_event",
     Action.REDACT: REVIEWER_PERMISSION,
+    Action.BACK_TO_DRAFT: "events.change_event",
 }
 PUBLIC_DELETE_PERMISSION = "events.retract_event"  # deletes published or retracted events
 
@@ -115,7 +121,10 @@ def permission_refusal(user, action: Action, obj=None, *, model=None, event=None
                 return "Only reviewers can delete published or retracted events."
         elif action != Action.VIEW and not user.has_perm(REVIEWER_PERMISSION):
             if _label(model) == EVENT:
-                return f"{concerned.event_id} is {concerned.status}: only reviewers can change it."
+                return (
+                    f"{concerned.event_id} is {concerned.status}: only reviewers can change it "
+                    "(or an admin); ask one to correct or retract it."
+                )
             return (
                 f"{concerned.event_id} is {concerned.status}: only reviewers change "
                 "the actors and citations of published events."
@@ -132,6 +141,13 @@ def state_refusal(action: Action, obj=None, *, model=None, event=None) -> str | 
         is_event = _label(model) == EVENT
         if action == Action.MARK_REVIEWED and concerned.status != Status.DRAFT:
             return f"Only drafts can be marked reviewed; {concerned.event_id} is {concerned.status}."
+        if action == Action.BACK_TO_DRAFT and concerned.status != Status.REVIEWED:
+            if concerned.status == Status.PUBLISHED:
+                return (
+                    f"{concerned.event_id} is published: it leaves public view only by retraction, "
+                    "which leaves a tombstone for mirrors; reviewers correct it in place."
+                )
+            return f"Only reviewed events go back to draft; {concerned.event_id} is {concerned.status}."
         if is_frozen(concerned.status) and (
             action in (Action.CHANGE, Action.PUBLISH) or (not is_event and action != Action.VIEW)
         ):
@@ -151,6 +167,39 @@ def refusal(user, action: Action, obj=None, *, model=None, event=None) -> str | 
 def may(user, action: Action, obj=None, *, model=None, event=None) -> bool:
     """Whether `user` may `action` this row (or rows of `model`, or a part onto `event`)."""
     return refusal(user, action, obj, model=model, event=event) is None
+
+
+# --- completeness -------------------------------------------------------------------------------
+
+# What an event must have before each step, by name (the names refusals and row errors use).
+ACTOR1, CITATION = "actor 1", "a citation"
+REQUIRED_PARTS = {Action.MARK_REVIEWED: (ACTOR1,), Action.PUBLISH: (ACTOR1, CITATION)}
+
+
+def missing_parts(action: Action, *, actor_roles: Iterable[str], citations: int) -> list[str]:
+    """What the event lacks for this step ("actor 1", "a citation"), given its actors' roles and
+    its number of citations; the caller reads them (prefetched, or one query in a service)."""
+    has = {ACTOR1: ActorRole.ACTOR1 in set(actor_roles), CITATION: citations > 0}
+    return [part for part in REQUIRED_PARTS.get(action, ()) if not has[part]]
+
+
+def completeness_refusal(
+    action: Action, event_id: str, *, actor_roles: Iterable[str], citations: int
+) -> str | None:
+    """Why this event is not complete enough to be marked reviewed or published; None if it is."""
+    missing = missing_parts(action, actor_roles=actor_roles, citations=citations)
+    if not missing:
+        return None
+    step = "marking it reviewed" if action == Action.MARK_REVIEWED else "publishing it"
+    them = "it" if len(missing) == 1 else "them"
+    return f"{event_id} is missing {' and '.join(missing)}: add {them} before {step}."
+
+
+def check_complete(action: Action, event_id: str, *, actor_roles: Iterable[str], citations: int) -> None:
+    """Raise ValidationError (a state refusal, 400) naming what the event lacks for this step."""
+    invalid = completeness_refusal(action, event_id, actor_roles=actor_roles, citations=citations)
+    if invalid:
+        raise ValidationError(invalid, code="incomplete")
 
 
 def may_merge_events(user, *events) -> bool:

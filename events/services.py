@@ -263,25 +263,53 @@ def _set_status(*, event: Event, status: str, by, **extra: Any) -> Event:
     return event
 
 
+def event_parts(event: Event) -> dict[str, Any]:
+    """What the completeness rules read of an event (rules.missing_parts): its actors' roles and
+    its number of citations, from prefetched rows when the caller has them, else two queries."""
+    cache = getattr(event, "_prefetched_objects_cache", {})
+    if "event_actors" in cache:
+        roles = [row.role for row in cache["event_actors"]]
+    else:
+        roles = list(EventActor.objects.filter(event=event).values_list("role", flat=True))
+    if "citations" in cache:
+        citations = len(cache["citations"])
+    else:
+        citations = Citation.objects.filter(event=event).count()
+    return {"actor_roles": roles, "citations": citations}
+
+
+def _check_complete(action: Action, event: Event) -> None:
+    rules.check_complete(action, event.event_id, **event_parts(event))
+
+
 def event_mark_reviewed(*, event: Event, by, confirm_not_duplicate: bool = False) -> Event:
-    """A curator's draft is ready for a reviewer (once its likely duplicates are settled)."""
+    """A curator's draft is ready for a reviewer: it has actor 1, and its likely duplicates are
+    settled (events.duplicates.duplicates_check)."""
     _check(by, Action.MARK_REVIEWED, event)
+    _check_complete(Action.MARK_REVIEWED, event)
     duplicates_check(event=event, by=by, confirm_not_duplicate=confirm_not_duplicate)
     return _set_status(event=event, status=Status.REVIEWED, by=by)
 
 
 def event_publish(*, event: Event, by, confirm_not_duplicate: bool = False) -> Event:
-    """Make an event public; only reviewers may, only with at least one citation, and once its
-    likely duplicates are merged or confirmed distinct (events.duplicates.duplicates_check)."""
+    """Make an event public; only reviewers may, only with actor 1 and at least one citation, and
+    once its likely duplicates are merged or confirmed distinct (events.duplicates.duplicates_check)."""
     rules.check(by, Action.PUBLISH, event)
     if event.status == Status.PUBLISHED:
         return event
-    if not event.citations.exists():
-        raise ValidationError(
-            f"{event.event_id} has no citation; add the source it relies on before publishing."
-        )
+    _check_complete(Action.PUBLISH, event)
     duplicates_check(event=event, by=by, confirm_not_duplicate=confirm_not_duplicate)
     return _set_status(event=event, status=Status.PUBLISHED, by=by)
+
+
+def event_back_to_draft(*, event: Event, by) -> Event:
+    """Send a reviewed event back to its curator as a draft (curators and reviewers may).
+
+    A published event does not go back to draft: it leaves public view only by retraction, which
+    leaves a tombstone for mirrors (rules.state_refusal).
+    """
+    rules.check(by, Action.BACK_TO_DRAFT, event)
+    return _set_status(event=event, status=Status.DRAFT, by=by)
 
 
 def event_retract(*, event: Event, by, reason: str = RetractionReason.ERROR) -> Event:

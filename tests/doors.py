@@ -212,6 +212,22 @@ def acled_file_upload(role: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def may_take_step(role: str, step: str, state: str) -> bool:
+    """The workflow buttons on an event's page (and the list actions): curators mark drafts
+    reviewed and send reviewed events back to draft; reviewers also publish and retract; a
+    published event goes back to draft for nobody (it is retracted instead), a retracted one
+    moves for nobody. The world's events are complete (actor 1, a citation)."""
+    if role not in WRITERS or state == "retracted":
+        return False
+    reviewer = role in ("reviewer", "superuser")
+    return {
+        "mark_reviewed": state == "draft",
+        "back_to_draft": state == "reviewed",
+        "publish": reviewer and state in ("draft", "reviewed"),
+        "retract": reviewer,
+    }[step]
+
+
 def changed_tables(before: dict[str, str], after: dict[str, str]) -> list[str]:
     return sorted(table for table in before if before[table] != after.get(table))
 

@@ -77,6 +77,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
 class EventFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Event
+        skip_postgeneration_save = True  # the `complete` trait's rows need no second save of the event
 
     event_id = factory.Sequence(lambda n: f"TST{n + 1}")
     event_date = dt.date(2015, 11, 10)
@@ -85,6 +86,16 @@ class EventFactory(factory.django.DjangoModelFactory):
     place = factory.SubFactory(PlaceFactory)
     fatalities = 0
     notes = "Clashes between armed groups."
+
+    class Params:
+        # Complete enough to be marked reviewed and published (events.rules.REQUIRED_PARTS):
+        # EventFactory(complete=True) adds actor 1 and a citation.
+        complete = factory.Trait(
+            actor1=factory.RelatedFactory(
+                "tests.factories.EventActorFactory", factory_related_name="event", role=ActorRole.ACTOR1
+            ),
+            citation=factory.RelatedFactory("tests.factories.CitationFactory", factory_related_name="event"),
+        )
 
 
 class EventActorFactory(factory.django.DjangoModelFactory):
@@ -103,3 +114,13 @@ class CitationFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(EventFactory)
     source = factory.SubFactory(SourceFactory)
     quote = "Government forces took the town, the Observatory said."
+
+
+def complete(event: Event) -> Event:
+    """Give an event what marking it reviewed and publishing it require, where it lacks them:
+    actor 1 (a new armed group) and a citation."""
+    if not event.event_actors.filter(role=ActorRole.ACTOR1).exists():
+        EventActorFactory(event=event, role=ActorRole.ACTOR1)
+    if not event.citations.exists():
+        CitationFactory(event=event)
+    return event

@@ -31,6 +31,7 @@ from events.acled import (
     is_legacy_header,
 )
 from events.importers.common import (
+    PART_COLUMNS,
     EventRecord,
     HeaderError,
     ImportOutcome,
@@ -84,6 +85,7 @@ class AcledParser:
     """
 
     id_column = "event_id_cnty"
+    part_columns = PART_COLUMNS  # actor1, source
 
     def __init__(self, columns: list[str]) -> None:
         names = [ACLED_COLUMN_ALIASES.get(name, name) for name in columns]

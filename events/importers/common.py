@@ -51,7 +51,7 @@ from events.models import (
     Source,
     Tombstone,
 )
-from events.rules import DERIVED_FIELDS, event_derived, is_frozen
+from events.rules import ACTOR1, CITATION, DERIVED_FIELDS, Action, event_derived, is_frozen, missing_parts
 from places.models import Place, PlaceKind
 
 csv.field_size_limit(16 * 1024 * 1024)  # ACLED notes can be long; the default 128 KiB is not enough
@@ -68,6 +68,8 @@ EVENT_FIELDS: tuple[str, ...] = (
     "source_timestamp",
 )
 MAIN_ROLES = (ActorRole.ACTOR1, ActorRole.ACTOR2)
+# The columns that give what a published event needs, in ACLED's files (a format declares its own).
+PART_COLUMNS = {ACTOR1: "actor1", CITATION: "source"}
 # Columns of the rows an import writes, in the order the loader builds its tuples.
 EVENT_INSERT_COLUMNS: tuple[str, ...] = (
     *EVENT_FIELDS,
@@ -458,9 +460,12 @@ class EventLoader:
         change_reason: str,
         id_column: str = "event_id",
         as_person: bool = False,
+        part_columns: dict[str, str] | None = None,
     ) -> None:
         self.batch = batch
         self.id_column = id_column  # the file's event id column, for row errors
+        # The file's columns for the parts a published event needs (rules.REQUIRED_PARTS).
+        self.part_columns = part_columns or PART_COLUMNS
         self.user = user
         # A person's import (the admin's) follows the person's rules (events.rules.import_*): a
         # curator's new events are drafts and its rows that would change a published event are
@@ -798,7 +803,7 @@ class EventLoader:
                     self.unchanged += 1
                     self.left_alone += 1
                     self.sample("unchanged", record.line, record.event_id)
-                else:
+                elif not (self.publishes and self._incomplete(record, desired, errors)):
                     new.append((record, desired))
                     self.sample("new", record.line, record.event_id)
                 continue
@@ -833,6 +838,8 @@ class EventLoader:
             elif refused := self._refusal(record.event_id, entry["status"]):
                 reason = f"{refused} This row was not imported."
                 errors.append(RowError(record.line, self.id_column, record.event_id, reason))
+            elif entry["status"] == Status.PUBLISHED and self._incomplete(record, desired, errors):
+                pass  # a published event keeps what it has rather than lose actor 1 or its sources
             else:
                 changed.append((record, desired, entry))
                 self.sample("changed", record.line, record.event_id)
@@ -846,6 +853,16 @@ class EventLoader:
         if not self.as_person:
             return None
         return rules.import_change_refusal(self.user, event_id=event_id, status=status)
+
+    def _incomplete(self, record: EventRecord, desired: tuple, errors: list[RowError]) -> bool:
+        """Whether the row lacks what a published event needs (rules.missing_parts: actor 1, a
+        citation), each missing part a row error naming its column; read from the row, no query."""
+        _, main, _, cited = desired
+        missing = missing_parts(Action.PUBLISH, actor_roles=[role for role, *_ in main], citations=len(cited))
+        for part in missing:
+            reason = f"is required: this import publishes the event, and a published event needs {part}"
+            errors.append(RowError(record.line, self.part_columns[part], "", reason))
+        return bool(missing)
 
     @staticmethod
     def _derived(values: tuple, main: frozenset) -> tuple:
@@ -901,9 +918,9 @@ class EventLoader:
         for pk, (record, desired) in zip(new_pks, new, strict=True):
             values, main, _, cited = desired
             derived = self._derived(values, main)
-            # ACLED and UCDP data are published data; an event needs a citation to be public, and
-            # a person's import publishes only if the person may publish (self.publishes).
-            status = Status.PUBLISHED if cited and self.publishes else Status.DRAFT
+            # ACLED and UCDP data are published data, unless the importing person may not publish
+            # (self.publishes); a published row lacking actor 1 or a source was refused (_incomplete).
+            status = Status.PUBLISHED if self.publishes else Status.DRAFT
             rows.append((pk, *values, *derived, record.event_id, status, record.source_hash, *constant))
         copy_rows(Event, ("id", *EVENT_INSERT_COLUMNS), rows)
         actor_rows, citation_rows = [], []
@@ -1049,6 +1066,7 @@ class RecordParser(Protocol):
 
     format: str  # ImportBatch.Format value
     id_column: str  # the column holding the event id, for duplicate-id errors
+    part_columns: dict[str, str]  # rules.ACTOR1 / rules.CITATION -> the column that gives it
 
     def identify(self, fields: list[str]) -> tuple[str, int]:
         """The row's event id and digest, cheaply, before any parsing (see row_digest)."""
@@ -1157,6 +1175,7 @@ def run_import(
                 change_reason=import_change_reason(batch),
                 id_column=parse.id_column,
                 as_person=as_person,
+                part_columns=getattr(parse, "part_columns", None),
             )
             _lock_imports()
             seen: dict[str, int] = {}

@@ -43,6 +43,7 @@ from events.importers.common import (
     split_names,
 )
 from events.models import ImportBatch
+from events.rules import ACTOR1, CITATION
 
 UCDP_REQUIRED_COLUMNS = (
     "id",
@@ -93,6 +94,7 @@ class UcdpParser:
     """Turns one GED record into an EventRecord, or the list of what is wrong with it."""
 
     id_column = "id"
+    part_columns = {ACTOR1: "side_a", CITATION: "source_office"}
     format = ImportBatch.Format.UCDP
 
     def __init__(self, columns: list[str]) -> None:

@@ -327,7 +327,7 @@ def test_status_cannot_be_set_through_the_form(client, curator):
 
 
 def test_a_curator_marks_a_draft_reviewed(client, curator):
-    event = EventFactory()
+    event = EventFactory(complete=True)
     response = run_action(logged_in(client, curator), "mark_reviewed", [event])
     assert "1 event marked reviewed." in messages_of(response)
     event.refresh_from_db()
@@ -351,8 +351,7 @@ def test_a_curator_cannot_publish(client, curator):
 
 
 def test_a_reviewer_publishes_an_event_with_a_citation(client, reviewer):
-    event = EventFactory()
-    CitationFactory(event=event)
+    event = EventFactory(complete=True)
 
     response = run_action(logged_in(client, reviewer), "publish", [event])
 
@@ -362,13 +361,13 @@ def test_a_reviewer_publishes_an_event_with_a_citation(client, reviewer):
 
 
 def test_publishing_without_a_citation_is_refused_with_a_message(client, reviewer):
-    cited, uncited = EventFactory(), EventFactory()
-    CitationFactory(event=cited)
+    cited, uncited = EventFactory(complete=True), EventFactory(complete=True)
+    uncited.citations.all().delete()
 
     response = run_action(logged_in(client, reviewer), "publish", [cited, uncited])
 
     shown = messages_of(response)
-    refusal = f"{uncited.event_id} has no citation; add the source it relies on before publishing."
+    refusal = f"{uncited.event_id} is missing a citation: add it before publishing it."
     assert f"{uncited.event_id}: {refusal}" in shown
     assert "1 event published." in shown
     uncited.refresh_from_db()

@@ -195,7 +195,10 @@ def test_a_curator_sets_tags_on_drafts_with_a_history_row_each_and_published_eve
     drafts = [EventFactory(), EventFactory()]
     published = EventFactory(status=Status.PUBLISHED)
     response = set_field(client, [*drafts, published], field="tags", tags="women targeted")
-    refusal = f"{published.event_id}: {published.event_id} is published: only reviewers can change it."
+    refusal = (
+        f"{published.event_id}: {published.event_id} is published: only reviewers can change it "
+        "(or an admin); ask one to correct or retract it."
+    )
     assert refusal in messages_of(response)
     assert "2 events now have tags “women targeted”." in messages_of(response)
     for draft in drafts:
@@ -225,8 +228,7 @@ def test_a_source_scale_outside_acleds_list_is_refused(client, curator):
 
 
 def test_a_curator_cannot_publish_in_bulk_and_a_reviewer_can(client, curator, reviewer):
-    event = EventFactory()
-    CitationFactory(event=event)
+    event = EventFactory(complete=True)
     client.force_login(curator)
     response = set_field(client, [event], field="status", status="published")
     assert "status" in response.context["form"].errors  # not a choice offered to a curator
@@ -242,7 +244,7 @@ def test_a_curator_cannot_publish_in_bulk_and_a_reviewer_can(client, curator, re
 
 def test_marking_reviewed_in_bulk_goes_through_the_workflow(client, curator):
     client.force_login(curator)
-    draft, reviewed = EventFactory(), EventFactory(status=Status.REVIEWED)
+    draft, reviewed = EventFactory(complete=True), EventFactory(status=Status.REVIEWED, complete=True)
     response = set_field(client, [draft, reviewed], field="status", status="reviewed")
     refusal = f"{reviewed.event_id}: Only drafts can be marked reviewed; {reviewed.event_id} is reviewed."
     assert refusal in messages_of(response)

@@ -51,6 +51,7 @@ from tests.doors import (
     changed_tables,
     may_import_file,
     may_set_field,
+    may_take_step,
     may_write_model,
     quiet_requests,  # noqa: F401 - a fixture
     table_checksums,
@@ -108,6 +109,11 @@ MODEL_DOORS = {
     "duplicates_decide": "duplicates_decide",  # records "not duplicates" for a pair
     "duplicates_merge": "duplicates_merge",  # merges one event of a pair into the other
     "import_file": "import_file",  # events.event: an ACLED / UCDP file, previewed then confirmed
+    # events.event: the workflow buttons of the event page, one POST each (events/workflow_admin.py)
+    "mark_reviewed": "workflow",
+    "publish": "workflow",
+    "retract": "workflow",
+    "back_to_draft": "workflow",
 }
 SITE_DOORS = {
     "index": "index",
@@ -333,6 +339,13 @@ def cells_for(world: World, role: str, door: Door) -> list[Cell]:
         return _duplicates_cells(world, role, door)
     if kind == "import_file":
         return _import_file_cells(role, door)
+    if kind == "workflow":
+        step = door.name.removeprefix("events_event_")
+        for name, obj in objects.items():
+            allowed = may_take_step(role, step, name)
+            post = {"reason": "error"} if step == "retract" else {}
+            cells.append(Cell(door, _fill(door.route, [key(obj)]), f"{step} {name}", post, allowed, allowed))
+        return cells
     if kind == "changelist":
         cells.append(Cell(door, _fill(door.route, []), "list", post=None, may_write=False))
         for action in ma.get_actions(superuser_request(world)):

@@ -18,7 +18,7 @@ def signed_in(client, user):
 
 
 def published_event(reviewer) -> Event:
-    return event_publish(event=CitationFactory().event, by=reviewer)
+    return event_publish(event=EventFactory(complete=True), by=reviewer)
 
 
 def version_url(obj, history_id: int) -> str:

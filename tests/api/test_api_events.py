@@ -423,7 +423,23 @@ def test_publishing_without_a_citation_is_refused_with_400(world, reviewer):
     riot = world.events["riot"]
     response = client_for(reviewer).post(f"{detail_url(riot)}publish/")
     assert response.status_code == 400
-    assert "citation" in response.json()["detail"]
+    assert f"{riot.event_id} is missing a citation" in response.json()["detail"]
+
+
+def test_publishing_without_actor_1_is_refused_with_400_naming_it(world, reviewer):
+    riot = world.events["riot"]
+    client = client_for(reviewer)
+    patched = client.patch(
+        detail_url(riot),
+        {"version": riot.version, "actors": [], "citations": [{"source": "Reuters", "quote": "A mob."}]},
+        format="json",
+    )
+    assert patched.status_code == 200, patched.content
+    response = client.post(f"{detail_url(riot)}publish/")
+    assert response.status_code == 400
+    assert f"{riot.event_id} is missing actor 1: add it before publishing it." in response.json()["detail"]
+    riot.refresh_from_db()
+    assert riot.status == Status.DRAFT
 
 
 def test_reviewers_publish_and_retract_leaving_a_tombstone(world, reviewer):

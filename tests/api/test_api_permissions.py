@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from core.vocab import Status
+from core.vocab import ActorRole, Status
 from events.models import Event
 from events.services import event_create
 from tests.api_helpers import build_world, client_for, event_ids
@@ -49,6 +49,7 @@ def run_actions(world, client) -> list:
         event_type="Riots",
         sub_event_type="Mob violence",
         place=world.places["aleppo_city"],
+        actors=[(world.actors["rioters"], ActorRole.ACTOR1)],
         citations=[{"source": world.sources["reuters"], "quote": "A mob gathered."}],
     )
     scrap = event_create(

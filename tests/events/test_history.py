@@ -322,9 +322,11 @@ def test_load_seed_gives_every_seeded_event_a_creation_row_once(db):
 def test_the_history_endpoint_reads_every_version_in_a_fixed_number_of_queries(
     coded, curator, reviewer, django_assert_max_num_queries
 ):
+    army = coded.event_actors.get(role=ActorRole.ACTOR1).actor  # actor 1 stays: it is to be published
     for n in range(6):
         extra = ActorFactory()
-        patch(coded, curator, fatalities=10 + n, actors=[{"actor": extra.pk, "role": "assoc_actor_1"}])
+        actors = [{"actor": army.pk, "role": "actor1"}, {"actor": extra.pk, "role": "assoc_actor_1"}]
+        patch(coded, curator, fatalities=10 + n, actors=actors)
     published(coded, curator, reviewer)
     client = client_for(reviewer)
     client.get(f"{URL}{coded.event_id}/history/")  # the token and permissions are cached after this

@@ -15,7 +15,7 @@ from events.models import Citation, Event, EventActor, Source
 from events.rules import Action
 from events.services import event_create, event_mark_reviewed, event_publish, event_retract
 from places.models import Place
-from tests.factories import ActorFactory, CitationFactory, PlaceFactory, UserFactory
+from tests.factories import ActorFactory, EventFactory, PlaceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def users(viewer, curator, reviewer, superuser):
 
 @pytest.fixture
 def events(reviewer, curator):
-    made = {state: CitationFactory().event for state in STATES}
+    made = {state: EventFactory(complete=True) for state in STATES}
     event_mark_reviewed(event=made["reviewed"], by=curator)
     event_publish(event=made["published"], by=reviewer)
     event_retract(event=event_publish(event=made["retracted"], by=reviewer), by=reviewer)
@@ -65,9 +65,42 @@ def test_the_rules_table_for_events_and_their_parts(users, events, role):
         assert rules.may(user, Action.CHANGE, citation) == (state in CHANGES.get(role, ()))
         assert rules.may(user, Action.REVERT, event) is False
         assert rules.may(user, Action.MARK_REVIEWED, event) == (role in CHANGES and state == "draft")
+        assert rules.may(user, Action.BACK_TO_DRAFT, event) == (role in CHANGES and state == "reviewed")
     assert rules.may(user, Action.ADD, model=Event) == (role in CHANGES)
     assert rules.may(user, Action.PUBLISH, model=Event) == (role in ("reviewer", "superuser"))
     assert rules.may(user, Action.CHANGE, model=Source) == (role in CHANGES)
+
+
+# Completeness: what each step needs, whoever takes it (a state refusal, 400).
+COMPLETENESS = [
+    # actor roles, citations, missing to mark reviewed, missing to publish
+    ((), 0, ["actor 1"], ["actor 1", "a citation"]),
+    ((ActorRole.ACTOR2,), 1, ["actor 1"], ["actor 1"]),
+    ((ActorRole.ASSOC_ACTOR_1,), 2, ["actor 1"], ["actor 1"]),
+    ((ActorRole.ACTOR1,), 0, [], ["a citation"]),
+    ((ActorRole.ACTOR1, ActorRole.ACTOR2), 1, [], []),
+]
+
+
+@pytest.mark.parametrize(("roles", "citations", "to_review", "to_publish"), COMPLETENESS)
+def test_the_completeness_table(roles, citations, to_review, to_publish):
+    parts = {"actor_roles": roles, "citations": citations}
+    assert rules.missing_parts(Action.MARK_REVIEWED, **parts) == to_review
+    assert rules.missing_parts(Action.PUBLISH, **parts) == to_publish
+    assert rules.missing_parts(Action.RETRACT, **parts) == []
+    for action, missing in ((Action.MARK_REVIEWED, to_review), (Action.PUBLISH, to_publish)):
+        if missing:
+            with pytest.raises(ValidationError) as refused:
+                rules.check_complete(action, "SYR1", **parts)
+            assert all(part in refused.value.messages[0] for part in missing)
+            assert refused.value.messages[0].startswith("SYR1 is missing ")
+        else:
+            rules.check_complete(action, "SYR1", **parts)
+
+
+def test_a_published_event_goes_back_to_draft_for_nobody(reviewer, superuser, events):
+    for user in (reviewer, superuser):
+        assert "only by retraction" in rules.refusal(user, Action.BACK_TO_DRAFT, events["published"])
 
 
 def test_moving_a_citation_needs_both_events_open(curator, events):

@@ -7,6 +7,7 @@ from core.vocab import ActorRole, Status
 from events.models import Event, Tombstone
 from events.services import (
     StaleVersionError,
+    event_back_to_draft,
     event_create,
     event_delete,
     event_mark_reviewed,
@@ -14,7 +15,7 @@ from events.services import (
     event_retract,
     event_update,
 )
-from tests.factories import ActorFactory, CitationFactory, EventFactory, PlaceFactory
+from tests.factories import ActorFactory, CitationFactory, EventActorFactory, EventFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -71,14 +72,64 @@ def test_curators_cannot_publish(curator):
 
 
 def test_publishing_without_a_citation_is_refused(reviewer):
-    event = EventFactory()
-    with pytest.raises(ValidationError, match="no citation"):
+    event = EventActorFactory(role=ActorRole.ACTOR1).event
+    with pytest.raises(ValidationError, match="is missing a citation"):
         event_publish(event=event, by=reviewer)
     assert Event.objects.get(pk=event.pk).status == Status.DRAFT
 
 
-def test_a_reviewer_publishes_a_cited_event_and_the_version_moves_on(reviewer):
+def test_publishing_or_marking_reviewed_without_actor_1_is_refused_naming_it(curator, reviewer):
     event = CitationFactory().event
+    EventActorFactory(event=event, role=ActorRole.ACTOR2)  # actor 2 alone is not enough
+    with pytest.raises(ValidationError, match="is missing actor 1: add it before marking it reviewed"):
+        event_mark_reviewed(event=event, by=curator)
+    with pytest.raises(ValidationError, match="is missing actor 1: add it before publishing it"):
+        event_publish(event=event, by=reviewer)
+    bare = EventFactory()
+    with pytest.raises(ValidationError, match="is missing actor 1 and a citation: add them"):
+        event_publish(event=bare, by=reviewer)
+    stored = Event.objects.get(pk=event.pk)
+    assert (stored.status, stored.version) == (Status.DRAFT, 1)
+
+
+def test_a_draft_needs_actor_1_but_no_citation_to_be_marked_reviewed(curator):
+    event = EventActorFactory(role=ActorRole.ACTOR1).event
+    event_mark_reviewed(event=event, by=curator)
+    assert Event.objects.get(pk=event.pk).status == Status.REVIEWED
+
+
+def test_a_system_write_is_held_to_completeness_too():
+    with pytest.raises(ValidationError, match="actor 1"):
+        event_mark_reviewed(event=EventFactory(), by=None)
+
+
+def test_a_reviewed_event_goes_back_to_draft_with_a_new_version_and_a_history_row(curator, reviewer):
+    event = EventFactory(complete=True)
+    event_mark_reviewed(event=event, by=curator)
+    event_back_to_draft(event=event, by=curator)
+    stored = Event.objects.get(pk=event.pk)
+    assert (stored.status, stored.version, stored.updated_by) == (Status.DRAFT, 3, curator)
+    assert [row.status for row in event.history.order_by("history_date")] == ["draft", "reviewed", "draft"]
+    event_mark_reviewed(event=event, by=curator)
+    event_back_to_draft(event=event, by=reviewer)
+    assert Event.objects.get(pk=event.pk).status == Status.DRAFT
+
+
+def test_only_reviewed_events_go_back_to_draft(curator, reviewer, viewer):
+    event = EventFactory(complete=True)
+    with pytest.raises(ValidationError, match="Only reviewed events go back to draft"):
+        event_back_to_draft(event=event, by=curator)
+    event_mark_reviewed(event=event, by=curator)
+    with pytest.raises(PermissionDenied):
+        event_back_to_draft(event=event, by=viewer)
+    event_publish(event=event, by=reviewer)
+    with pytest.raises(ValidationError, match="leaves public view only by retraction"):
+        event_back_to_draft(event=event, by=reviewer)
+    assert Event.objects.get(pk=event.pk).status == Status.PUBLISHED
+
+
+def test_a_reviewer_publishes_a_cited_event_and_the_version_moves_on(reviewer):
+    event = EventFactory(complete=True)
     event_mark_reviewed(event=event, by=reviewer)
     event_publish(event=event, by=reviewer)
     stored = Event.objects.get(pk=event.pk)
@@ -86,7 +137,7 @@ def test_a_reviewer_publishes_a_cited_event_and_the_version_moves_on(reviewer):
 
 
 def test_retracting_a_published_event_leaves_a_tombstone(reviewer):
-    event = CitationFactory().event
+    event = EventFactory(complete=True)
     event_publish(event=event, by=reviewer)
     event_retract(event=event, by=reviewer, reason="duplicate")
     tombstone = Tombstone.objects.get(event_id=event.event_id)
@@ -95,7 +146,7 @@ def test_retracting_a_published_event_leaves_a_tombstone(reviewer):
 
 
 def test_a_retracted_event_cannot_be_edited_or_republished(reviewer):
-    event = CitationFactory().event
+    event = EventFactory(complete=True)
     event_publish(event=event, by=reviewer)
     event_retract(event=event, by=reviewer)
     with pytest.raises(ValidationError):
@@ -110,7 +161,7 @@ def test_curators_delete_drafts_but_not_published_events(curator, reviewer):
     assert not Event.objects.filter(pk=draft.pk).exists()
     assert not Tombstone.objects.exists()
 
-    published = CitationFactory().event
+    published = EventFactory(complete=True)
     event_publish(event=published, by=reviewer)
     with pytest.raises(PermissionDenied):
         event_delete(event=published, by=curator)

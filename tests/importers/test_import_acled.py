@@ -744,3 +744,49 @@ def test_a_file_that_turns_unreadable_in_a_later_chunk_writes_nothing(tmp_path, 
 
     assert not Event.objects.exists() and not Event.history.exists() and not EventActor.history.exists()
     assert ImportBatch.objects.get().state == ImportBatch.State.FAILED
+
+
+# -- completeness ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("blanked", "columns"),
+    [(["actor1"], ["actor1"]), (["source"], ["source"]), (["actor1", "source"], ["actor1", "source"])],
+)
+def test_a_row_without_actor_1_or_a_source_is_a_row_error_naming_the_column(tmp_path, blanked, columns):
+    """An imported event is published, and a published event needs actor 1 and a citation
+    (events.rules.REQUIRED_PARTS): the same rule as the admin and the API, asked per row."""
+    rows = awkward_rows()
+    for column in blanked:
+        rows[2][column] = ""
+    out, err = run(write_csv(tmp_path / "incomplete.csv", ACLED_COLUMNS, rows))
+    batch = ImportBatch.objects.get()
+    assert [(error["row"], error["column"]) for error in batch.errors] == [(5, column) for column in columns]
+    assert "a published event needs" in batch.errors[0]["reason"]
+    assert "4 created, 0 updated, 0 unchanged, 1 skipped" in out
+    assert not Event.objects.filter(event_id="RUS501").exists()
+    assert set(Event.objects.values_list("status", flat=True)) == {Status.PUBLISHED}
+
+
+def test_an_update_that_would_leave_a_published_event_without_actor_1_is_refused(awkward_file, tmp_path):
+    run(awkward_file)
+    rows = awkward_rows()
+    rows[0]["actor1"], rows[0]["notes"] = "", "Changed notes."
+    out, err = run(write_csv(tmp_path / "second.csv", ACLED_COLUMNS, rows))
+    assert "row 2, column actor1 = ''" in err
+    event = Event.objects.get(event_id="SYR1001")
+    assert event.notes == MULTILINE_NOTES and event.version == 1
+    assert event.event_actors.filter(role=ActorRole.ACTOR1).exists()
+
+
+def test_a_curators_import_makes_drafts_which_need_neither_actor_1_nor_a_source(tmp_path, curator):
+    """Completeness is asked of rows that would be published: a person who may not publish
+    imports drafts (events.rules.import_publishes), and a draft needs nothing yet."""
+    rows = awkward_rows()
+    rows[2]["actor1"], rows[2]["source"] = "", ""
+    outcome = import_acled_file(
+        write_csv(tmp_path / "drafts.csv", ACLED_COLUMNS, rows), user=curator, as_person=True
+    )
+    assert outcome.errors == []
+    event = Event.objects.get(event_id="RUS501")
+    assert event.status == Status.DRAFT and not event.citations.exists()

@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from events.services import event_publish
-from tests.factories import CitationFactory, UserFactory
+from tests.factories import EventFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,7 +55,7 @@ print(json.dumps(result))
 @pytest.mark.django_db(transaction=True)
 def test_api_reads_go_to_the_replica_and_writes_stay_on_the_primary():
     reviewer = UserFactory(username="replica-reviewer", role="Reviewer")
-    event = CitationFactory().event
+    event = EventFactory(complete=True)
     event_publish(event=event, by=reviewer)
     settings = connection.settings_dict
     url = f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{settings['NAME']}"

