@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from actors.models import Actor, ActorRelation
+from core.merging import merge_into, merged_aliases
 from events.models import Event, EventActor
 
 SHOWN = 10  # events or relations named in a refusal
-
-
-def merged_aliases(survivor_aliases: list[str], names: list[str], own_name: str) -> str:
-    """The survivor's aliases with the merged names added once each (never its own name)."""
-    aliases = list(survivor_aliases)
-    seen = {alias.casefold() for alias in aliases} | {own_name.casefold()}
-    for name in names:
-        if name and name.casefold() not in seen:
-            aliases.append(name)
-            seen.add(name.casefold())
-    return "\n".join(aliases)
 
 
 def _listed(items: list[str], total: int) -> str:
@@ -66,13 +54,7 @@ def actor_merge(*, survivor: Actor, others: list[Actor], by=None) -> Actor:
     """Merge each of `others` into `survivor` in one transaction: event roles, relations and units
     re-pointed, names kept as aliases, history rows written; refused (nothing written) with the
     reasons when a merge would break a rule."""
-    problems = [p for other in others for p in actor_merge_problems(survivor=survivor, other=other)]
-    if problems:
-        raise ValidationError(problems)
-    with transaction.atomic():
-        for other in others:
-            _merge_one(survivor, other, by)
-    return survivor
+    return merge_into(survivor, others, problems=actor_merge_problems, merge_one=_merge_one, by=by)
 
 
 def _merge_one(survivor: Actor, other: Actor, by) -> None:

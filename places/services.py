@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from actors.services import merged_aliases
+from core.merging import merge_into, merged_aliases
 from events.models import Event
 from places.models import KIND_RANK, Place
 
@@ -39,13 +37,7 @@ def place_merge(*, survivor: Place, others: list[Place], by=None) -> Place:
     """Merge each of `others` into `survivor` in one transaction: events and sub-places re-pointed
     (events get a new version, so mirrors pull them again), names kept as aliases, history rows
     written; refused (nothing written) with the reasons when a merge would break a rule."""
-    problems = [p for other in others for p in place_merge_problems(survivor=survivor, other=other)]
-    if problems:
-        raise ValidationError(problems)
-    with transaction.atomic():
-        for other in others:
-            _merge_one(survivor, other, by)
-    return survivor
+    return merge_into(survivor, others, problems=place_merge_problems, merge_one=_merge_one, by=by)
 
 
 def _merge_one(survivor: Place, other: Place, by) -> None:
