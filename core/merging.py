@@ -8,8 +8,6 @@ from typing import TypeVar
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from core.merging import merge_into
-
 Row = TypeVar("Row")
 
 
