@@ -559,3 +559,46 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} export #{self.pk} ({self.get_state_display()})"
+
+
+class MonthlyRollup(models.Model):
+    """Events and fatalities per country, month of event_date, status and type: a copy of the
+    events' own GROUP BY that the aggregates read when a request is answerable from it.
+
+    Kept exact on PostgreSQL by statement-level triggers on events and places (events/rollups.py),
+    in the transaction of every write, whatever writes (services, COPY, bulk updates, deletes).
+    Empty on SQLite, where the aggregates always read events. Never written by Django.
+    """
+
+    country_code = models.CharField(max_length=3)
+    country_name = models.CharField(max_length=200)
+    month = models.DateField()
+    status = models.CharField(max_length=10, choices=Status.choices)
+    event_type = models.CharField(max_length=40)
+    sub_event_type = models.CharField(max_length=50)
+    disorder_type = models.CharField(max_length=40)
+    events = models.IntegerField()
+    fatalities = models.BigIntegerField()
+    first_date = models.DateField()
+    last_date = models.DateField()
+
+    class Meta:
+        verbose_name = "monthly rollup row"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "country_code",
+                    "country_name",
+                    "month",
+                    "status",
+                    "event_type",
+                    "sub_event_type",
+                    "disorder_type",
+                ],
+                name="monthly_rollup_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        kind = self.sub_event_type or self.event_type
+        return f"{self.country_code} {self.month:%Y-%m} {self.status} {kind}"
