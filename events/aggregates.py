@@ -31,7 +31,7 @@ from django.db import connections
 from django.db.models import F, QuerySet
 
 from events.api.exceptions import ParameterError
-from events.models import Event
+from events.models import Event, MonthlyRollup
 from events.vocab import Status
 
 MAX_ROWS = 50_000  # rows of one answer, padding included
@@ -270,6 +270,50 @@ def _period_count(period: str, first: dt.date, last: dt.date) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# The monthly rollup (events/rollups.py): which requests it answers
+
+ROLLUP_KEYS = frozenset({"country", "disorder_type", "event_type", "sub_event_type"})
+ROLLUP_PERIODS = (None, "month", "year")
+# The filters it answers, and the rollup column each filters on (the others, dates included,
+# need the events: the date filters take an event's whole period, not its month).
+ROLLUP_FILTERS = {
+    "status": "status",
+    "country": "country_code",
+    "event_type": "event_type",
+    "sub_event_type": "sub_event_type",
+    "disorder_type": "disorder_type",
+}
+NOT_FILTERS = frozenset({*AGGREGATE_PARAMETERS, "format"})
+# The rollup's columns for the events' columns the statement reads.
+ROLLUP_COLUMNS = {
+    "event_date": "month",
+    "place__country_code": "country_code",
+    "place__country_name": "country_name",
+}
+
+
+def rollup_answers(spec: AggregateSpec, params: Mapping, *, using: str = "default") -> bool:
+    """Whether the monthly rollup answers `spec` with these parameters: its keys, month, year or
+    no period, only the filters it holds, on a database that keeps it (PostgreSQL)."""
+    if not set(spec.keys) <= ROLLUP_KEYS or spec.period not in ROLLUP_PERIODS:
+        return False
+    sent = {name for name in params if name not in NOT_FILTERS and any(_values(params, name))}
+    # PostgreSQL keeps it from its migration on (no query asks whether the triggers exist).
+    return sent <= ROLLUP_FILTERS.keys() and connections[using].vendor == "postgresql"
+
+
+def rollup_queryset(cleaned: Mapping, statuses: list[str]) -> QuerySet:
+    """The rollup rows of these statuses that the event filters in `cleaned` select."""
+    # No status at all (an anonymous caller asking for drafts) selects nothing; `status__in=[]`
+    # would not compile to SQL, and no row has an empty status.
+    rows = MonthlyRollup.objects.filter(status__in=statuses or [""])
+    for name, column in ROLLUP_FILTERS.items():
+        if name != "status" and cleaned.get(name):
+            rows = rows.filter(**{f"{column}__in": list(cleaned[name])})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
 # SQL
 
 
@@ -350,7 +394,9 @@ _FIRST_LINK = (
 )
 
 
-def _build_sql(spec: AggregateSpec, vendor: str) -> _Sql:
+def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False) -> _Sql:
+    """The statement's pieces over events, or over the monthly rollup when `rolled` (its `month`
+    stands for the date, and each row adds its own events, fatalities and dates)."""
     sql = _Sql(source={"agg_date": "event_date", "agg_fatalities": "fatalities"})
     keys = spec.keys
     if any(key in keys for key in ("country", "admin1", "admin2", "place")):
@@ -408,12 +454,21 @@ def _build_sql(spec: AggregateSpec, vendor: str) -> _Sql:
         sql.group.append(("period", _period_sql(spec.period, "f.agg_date", vendor)))
         sql.outer.append(("period", "g.period"))
         sql.order.append("g.period")
-    sql.aggregates += [
-        ("events", "COUNT(*)"),
-        ("fatalities", "COALESCE(SUM(f.agg_fatalities), 0)"),
-        ("first_date", "MIN(f.agg_date)"),
-        ("last_date", "MAX(f.agg_date)"),
-    ]
+    if rolled:
+        sql.source.update(agg_events="events", agg_first_date="first_date", agg_last_date="last_date")
+        sql.aggregates += [
+            ("events", "CAST(COALESCE(SUM(f.agg_events), 0) AS BIGINT)"),
+            ("fatalities", "CAST(COALESCE(SUM(f.agg_fatalities), 0) AS BIGINT)"),
+            ("first_date", "MIN(f.agg_first_date)"),
+            ("last_date", "MAX(f.agg_last_date)"),
+        ]
+    else:
+        sql.aggregates += [
+            ("events", "COUNT(*)"),
+            ("fatalities", "COALESCE(SUM(f.agg_fatalities), 0)"),
+            ("first_date", "MIN(f.agg_date)"),
+            ("last_date", "MAX(f.agg_date)"),
+        ]
     sql.outer += [(name, f"g.{name}") for name in ("events", "fatalities", "first_date", "last_date")]
     return sql
 
@@ -421,8 +476,10 @@ def _build_sql(spec: AggregateSpec, vendor: str) -> _Sql:
 def _statement(queryset: QuerySet, spec: AggregateSpec, limit: int | None) -> tuple[str, list, list[str]]:
     """(SQL, parameters, column aliases) of the one statement answering `spec` over `queryset`."""
     vendor = connections[queryset.db].vendor
-    sql = _build_sql(spec, vendor)
-    values = {alias: F(path) for alias, path in sql.source.items()}
+    rolled = queryset.model is MonthlyRollup
+    sql = _build_sql(spec, vendor, rolled=rolled)
+    columns = ROLLUP_COLUMNS if rolled else {}
+    values = {alias: F(columns.get(path, path)) for alias, path in sql.source.items()}
     source, params = queryset.order_by().values(**values).query.sql_with_params()
     group_select = [f"{expression} AS {alias}" for alias, expression in sql.group]
     grouped = (
@@ -588,17 +645,17 @@ def aggregate(
         if not params.get("status"):
             events = events.published()
     filterset = EventFilter(params, queryset=events)
-    rows = aggregate_rows(filterset.qs, spec)  # .qs raises ParameterError naming a bad filter
-    result = AggregateResult(
-        spec=spec,
-        rows=rows,
-        statuses=statuses_included(
-            user=user,
-            params=params,
-            published_by_default=not include_unpublished,
-            include_unpublished=include_unpublished,
-        ),
+    source = filterset.qs  # raises ParameterError naming a bad filter
+    statuses = statuses_included(
+        user=user,
+        params=params,
+        published_by_default=not include_unpublished,
+        include_unpublished=include_unpublished,
     )
+    if rollup_answers(spec, params, using=source.db):
+        source = rollup_queryset(filterset.form.cleaned_data, statuses)
+    rows = aggregate_rows(source, spec)
+    result = AggregateResult(spec=spec, rows=rows, statuses=statuses)
     if spec.fill:
         first, last = filter_bounds(filterset.form.cleaned_data)
         result.rows, result.start, result.end = pad(rows, spec, first=first, last=last)

@@ -1,0 +1,273 @@
+"""The monthly rollup (events/rollups.py) equals the events' own counts after every kind of write,
+and the aggregates it answers equal the ones read from the events.
+
+The reference is computed here in Python from the events themselves, never from the code under
+test; `rollups.differences()` (the events' GROUP BY in SQL, check_rollups' comparison) must agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from events import rollups, rules
+from events.aggregates import aggregate
+from events.importers.acled import import_acled_file
+from events.merges import event_merge
+from events.models import Event, MonthlyRollup
+from events.services import event_create, event_delete, event_publish, event_retract, event_update
+from events.vocab import EventType, Status, SubEventType
+from places.models import Place, PlaceKind
+from tests.acled_files import write_synthetic
+from tests.factories import CitationFactory, CountryFactory, EventFactory, PlaceFactory
+
+pytestmark = pytest.mark.django_db
+
+on_postgres = pytest.mark.postgres
+
+
+def expected() -> dict[tuple, tuple]:
+    """The rollup's rows computed in Python from every event."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for event in Event.objects.select_related("place"):
+        key = (
+            event.place.country_code,
+            event.place.country_name,
+            event.event_date.replace(day=1),
+            event.status,
+            event.event_type,
+            event.sub_event_type,
+            event.disorder_type,
+        )
+        groups[key].append(event)
+    return {
+        key: (len(events), sum(e.fatalities for e in events), min(e.event_date for e in events),
+              max(e.event_date for e in events))
+        for key, events in groups.items()
+    }  # fmt: skip
+
+
+def stored() -> dict[tuple, tuple]:
+    return {
+        tuple(row[:7]): tuple(row[7:])
+        for row in MonthlyRollup.objects.values_list(*rollups.KEY, *rollups.VALUES)
+    }
+
+
+def assert_exact() -> None:
+    assert stored() == expected()
+    assert rollups.differences() == []
+
+
+@pytest.fixture
+def places(db):
+    syria = CountryFactory()
+    iraq = CountryFactory(name="Iraq", country_code="IRQ")
+    return {
+        "syria": syria,
+        "iraq": iraq,
+        "aleppo": PlaceFactory(name="Aleppo", parent=syria),
+        "homs": PlaceFactory(name="Homs", parent=syria),
+        "mosul": PlaceFactory(name="Mosul", parent=iraq),
+    }
+
+
+@pytest.fixture
+def events(places):
+    """Events over two countries, three months and two types, in several statuses."""
+    made = []
+    for number in range(24):
+        made.append(
+            EventFactory(
+                place=[places["aleppo"], places["homs"], places["mosul"]][number % 3],
+                event_date=dt.date(2020, 1 + number % 3, 1 + number),
+                fatalities=number % 5,
+                status=[Status.PUBLISHED, Status.PUBLISHED, Status.DRAFT][number % 3],
+                **(
+                    {"event_type": EventType.PROTESTS, "sub_event_type": SubEventType.PEACEFUL_PROTEST}
+                    if number % 4 == 0
+                    else {}
+                ),
+            )
+        )
+    return made
+
+
+@on_postgres
+def test_the_rollup_counts_every_created_event(events):
+    assert MonthlyRollup.objects.exists()
+    assert_exact()
+    event_create(
+        event_date=dt.date(2021, 5, 5),
+        event_type=EventType.BATTLES,
+        sub_event_type=SubEventType.ARMED_CLASH,
+        place=events[0].place,
+        fatalities=7,
+    )
+    assert_exact()
+
+
+@on_postgres
+def test_changes_of_date_place_type_fatalities_and_status_move_the_counts(events, places, reviewer):
+    event = events[3]
+    for data in (
+        {"event_date": dt.date(2019, 12, 31)},  # another month, and the old group's last date left
+        {"place": places["mosul"]},  # another country
+        {"event_type": EventType.RIOTS, "sub_event_type": SubEventType.MOB_VIOLENCE},
+        {"fatalities": 40},
+        {"notes": "Only the notes change."},
+    ):
+        event.refresh_from_db()
+        event_update(event=event, data=data, expected_version=event.version)
+        assert_exact()
+    draft = next(e for e in events if e.status == Status.DRAFT)
+    CitationFactory(event=draft)
+    event_publish(event=draft, by=reviewer, confirm_not_duplicate=True)
+    assert_exact()
+    event_retract(event=draft, by=reviewer)
+    assert_exact()
+
+
+@on_postgres
+def test_first_and_last_dates_follow_an_event_that_leaves_its_group(places):
+    first = EventFactory(place=places["aleppo"], event_date=dt.date(2020, 3, 1))
+    EventFactory(place=places["aleppo"], event_date=dt.date(2020, 3, 15))
+    last = EventFactory(place=places["aleppo"], event_date=dt.date(2020, 3, 31))
+    Event.objects.filter(pk=first.pk).update(event_date=dt.date(2020, 3, 20))
+    Event.objects.filter(pk=last.pk).delete()
+    row = MonthlyRollup.objects.get()
+    assert (row.events, row.first_date, row.last_date) == (2, dt.date(2020, 3, 15), dt.date(2020, 3, 20))
+    assert_exact()
+
+
+@on_postgres
+def test_deletes_and_bulk_writes_keep_it_exact(events, places, reviewer):
+    event_delete(event=events[2], by=reviewer)
+    assert_exact()
+    Event.objects.filter(place=places["homs"]).delete()  # a group emptied: its row goes
+    assert_exact()
+    built = [
+        EventFactory.build(event_id=f"BLK{n}", place=places["iraq"], event_date=dt.date(2018, 1 + n, 2))
+        for n in range(5)
+    ]
+    for event in built:
+        rules.event_derive(event)
+    Event.objects.bulk_create(built)
+    assert_exact()
+    Event.objects.filter(status=Status.DRAFT).update(status=Status.PUBLISHED, fatalities=3)
+    assert_exact()
+    Event.objects.all().delete()
+    assert not MonthlyRollup.objects.exists()
+
+
+@on_postgres
+def test_an_acled_import_and_its_reimport_keep_it_exact(tmp_path, places):
+    path = write_synthetic(tmp_path / "acled.csv", 300)
+    import_acled_file(path, progress=False)
+    assert Event.objects.count() == 300
+    assert_exact()
+    import_acled_file(write_synthetic(tmp_path / "again.csv", 300, seed=8), progress=False)  # changes
+    assert_exact()
+
+
+@on_postgres
+def test_a_merge_keeps_it_exact(places, reviewer):
+    survivor = EventFactory(place=places["aleppo"], status=Status.PUBLISHED, fatalities=2)
+    other = EventFactory(place=places["homs"], status=Status.PUBLISHED, event_date=dt.date(2015, 12, 1))
+    assert_exact()
+    event_merge(survivor=survivor, other=other, by=reviewer)
+    assert_exact()
+
+
+@on_postgres
+def test_a_place_moving_to_another_country_moves_its_events(events, places):
+    homs = places["homs"]
+    homs.parent = places["iraq"]
+    homs.save()
+    assert Place.objects.get(pk=homs.pk).country_code == "IRQ"
+    assert_exact()
+    Place.objects.filter(kind=PlaceKind.COUNTRY, country_code="IRQ").update(country_name="Iraq (renamed)")
+    assert_exact()  # only the label changed on the country itself; its events' places keep theirs
+
+
+@on_postgres
+def test_check_rollups_reports_a_difference_and_rebuild_repairs_it(events, capsys):
+    call_command("check_rollups")
+    assert "equals" in capsys.readouterr().out
+    MonthlyRollup.objects.filter(pk=MonthlyRollup.objects.order_by("pk").first().pk).update(events=99)
+    MonthlyRollup.objects.filter(pk=MonthlyRollup.objects.order_by("pk").last().pk).delete()
+    with pytest.raises(CommandError, match="differs from the events in 2 rows"):
+        call_command("check_rollups")
+    assert "events_events=" in capsys.readouterr().err
+    call_command("check_rollups", "--rebuild")
+    assert_exact()
+
+
+# Requests the rollup answers; each is compared with the same request plus `fatalities_min=0`,
+# a filter that selects every event but that only the events can answer.
+ANSWERED = [
+    {"by": "country", "period": "month"},
+    {"by": "event_type", "period": "year"},
+    {"by": "country,sub_event_type,disorder_type"},
+    {},
+    {"by": "event_type", "period": "month", "fill": "1"},
+    {"by": "country", "country": "IRQ,Syria", "event_type": "Battles"},
+    {"by": "country", "period": "year", "status": "draft,published"},
+    {"by": "country", "status": "draft"},  # anonymous callers: published only, so nothing
+    {"by": "sub_event_type", "disorder_type": "Demonstrations"},
+]
+
+
+@on_postgres
+@pytest.mark.parametrize(
+    "params", ANSWERED, ids=lambda params: "&".join(f"{k}={v}" for k, v in params.items()) or "totals"
+)
+@pytest.mark.parametrize("who", ["anonymous", "viewer"])
+def test_the_rollup_answers_as_the_events_do(events, viewer, params, who):
+    from django.contrib.auth.models import AnonymousUser
+
+    user = viewer if who == "viewer" else AnonymousUser()
+    with CaptureQueriesContext(connection) as queries:
+        rolled = aggregate(user=user, params=params)
+    assert "events_monthlyrollup" in queries[-1]["sql"]
+    with CaptureQueriesContext(connection) as queries:
+        plain = aggregate(user=user, params={**params, "fatalities_min": "0"})
+    assert "events_monthlyrollup" not in queries[-1]["sql"]
+    assert rolled.rows == plain.rows
+    assert (rolled.statuses, rolled.start, rolled.end) == (plain.statuses, plain.start, plain.end)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"by": "admin1", "period": "month"},  # a key it does not hold
+        {"by": "country", "period": "week"},  # a period finer than a month
+        {"by": "country", "year": "2020"},  # dates take an event's whole period
+        {"by": "country", "fatalities_min": "1"},
+    ],
+)
+def test_other_requests_read_the_events(events, params):
+    from django.contrib.auth.models import AnonymousUser
+
+    with CaptureQueriesContext(connection) as queries:
+        aggregate(user=AnonymousUser(), params=params)
+    assert "events_monthlyrollup" not in queries[-1]["sql"]
+
+
+def test_sqlite_keeps_no_rollup_and_the_aggregates_read_events(events, capsys):
+    if connection.vendor == "postgresql":
+        pytest.skip("SQLite only")
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not MonthlyRollup.objects.exists()
+    with CaptureQueriesContext(connection) as queries:
+        result = aggregate(user=AnonymousUser(), params={"by": "country", "period": "month"})
+    assert "events_monthlyrollup" not in queries[-1]["sql"]
+    assert sum(row["events"] for row in result.rows) == Event.objects.published().count()
+    call_command("check_rollups")
+    assert "nothing to check" in capsys.readouterr().out
