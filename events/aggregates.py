@@ -31,7 +31,7 @@ from django.db import connections
 from django.db.models import F, QuerySet
 
 from events.api.exceptions import ParameterError
-from events.models import Event, MonthlyRollup
+from events.models import Admin1Rollup, Event, MonthlyRollup
 from events.vocab import Status
 
 MAX_ROWS = 50_000  # rows of one answer, padding included
@@ -272,9 +272,20 @@ def _period_count(period: str, first: dt.date, last: dt.date) -> int:
 # ---------------------------------------------------------------------------------------------
 # The monthly rollup (events/rollups.py): which requests it answers
 
-ROLLUP_KEYS = frozenset({"country", "disorder_type", "event_type", "sub_event_type"})
-ROLLUP_PERIODS = (None, "month", "year")
-# The filters it answers, and the rollup column each filters on (the others, dates included,
+# (rollup, the keys it holds, the periods it answers)
+ROLLUPS = (
+    (
+        Admin1Rollup,
+        frozenset({"country", "admin1", "disorder_type", "event_type", "sub_event_type"}),
+        (None,),
+    ),
+    (
+        MonthlyRollup,
+        frozenset({"country", "disorder_type", "event_type", "sub_event_type"}),
+        (None, "month", "year"),
+    ),
+)
+# The filters the rollups answer, and the column each filters on (the others, dates included,
 # need the events: the date filters take an event's whole period, not its month).
 ROLLUP_FILTERS = {
     "status": "status",
@@ -284,7 +295,7 @@ ROLLUP_FILTERS = {
     "disorder_type": "disorder_type",
 }
 NOT_FILTERS = frozenset({*AGGREGATE_PARAMETERS, "format"})
-# The rollup's columns for the events' columns the statement reads.
+# The rollups' columns for the events' columns the statement reads.
 ROLLUP_COLUMNS = {
     "event_date": "month",
     "place__country_code": "country_code",
@@ -292,21 +303,24 @@ ROLLUP_COLUMNS = {
 }
 
 
-def rollup_answers(spec: AggregateSpec, params: Mapping, *, using: str = "default") -> bool:
-    """Whether the monthly rollup answers `spec` with these parameters: its keys, month, year or
-    no period, only the filters it holds, on a database that keeps it (PostgreSQL)."""
-    if not set(spec.keys) <= ROLLUP_KEYS or spec.period not in ROLLUP_PERIODS:
-        return False
+def rollup_for(spec: AggregateSpec, params: Mapping, *, using: str = "default") -> type | None:
+    """The rollup that answers `spec` with these parameters (its keys and period, only the filters
+    it holds, on a database that keeps it: PostgreSQL), the one with fewer rows first; or None."""
     sent = {name for name in params if name not in NOT_FILTERS and any(_values(params, name))}
-    # PostgreSQL keeps it from its migration on (no query asks whether the triggers exist).
-    return sent <= ROLLUP_FILTERS.keys() and connections[using].vendor == "postgresql"
+    # PostgreSQL keeps them from their migration on (no query asks whether the triggers exist).
+    if not sent <= ROLLUP_FILTERS.keys() or connections[using].vendor != "postgresql":
+        return None
+    for model, keys, periods in ROLLUPS:
+        if set(spec.keys) <= keys and spec.period in periods:
+            return model
+    return None
 
 
-def rollup_queryset(cleaned: Mapping, statuses: list[str]) -> QuerySet:
-    """The rollup rows of these statuses that the event filters in `cleaned` select."""
+def rollup_queryset(model: type, cleaned: Mapping, statuses: list[str]) -> QuerySet:
+    """The rows of rollup `model` of these statuses that the event filters in `cleaned` select."""
     # No status at all (an anonymous caller asking for drafts) selects nothing; `status__in=[]`
     # would not compile to SQL, and no row has an empty status.
-    rows = MonthlyRollup.objects.filter(status__in=statuses or [""])
+    rows = model.objects.filter(status__in=statuses or [""])
     for name, column in ROLLUP_FILTERS.items():
         if name != "status" and cleaned.get(name):
             rows = rows.filter(**{f"{column}__in": list(cleaned[name])})
@@ -406,11 +420,15 @@ def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False) -> _Sq
         sql.outer += [("country_code", "g.country_code"), ("country", "g.country")]
         sql.order += ["g.country", "g.country_code"]
     for level in ("admin1", "admin2"):
-        if level in keys:
+        if level in keys and rolled:  # the admin1 rollup's own column (0: in no admin1)
+            sql.source["agg_admin1_id"] = "admin1_id"
+            sql.group.append((f"{level}_id", "NULLIF(f.agg_admin1_id, 0)"))
+        elif level in keys:
             sql.source.update(agg_path="place__path", agg_admin1="place__admin1")
             if level == "admin2":
                 sql.source["agg_admin2"] = "place__admin2"
             sql.group.append((f"{level}_id", _admin_id_sql(level, vendor)))
+        if level in keys:
             sql.lookups.append(f"LEFT JOIN places_place {level} ON {level}.id = g.{level}_id")
             sql.outer += [(f"{level}_id", f"g.{level}_id"), (level, f"COALESCE({level}.name, '')")]
             sql.order += [f"COALESCE({level}.name, '')", f"g.{level}_id"]
@@ -455,6 +473,8 @@ def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False) -> _Sq
         sql.outer.append(("period", "g.period"))
         sql.order.append("g.period")
     if rolled:
+        if not spec.period:
+            del sql.source["agg_date"]  # the admin1 rollup has no month
         sql.source.update(agg_events="events", agg_first_date="first_date", agg_last_date="last_date")
         sql.aggregates += [
             ("events", "CAST(COALESCE(SUM(f.agg_events), 0) AS BIGINT)"),
@@ -476,7 +496,7 @@ def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False) -> _Sq
 def _statement(queryset: QuerySet, spec: AggregateSpec, limit: int | None) -> tuple[str, list, list[str]]:
     """(SQL, parameters, column aliases) of the one statement answering `spec` over `queryset`."""
     vendor = connections[queryset.db].vendor
-    rolled = queryset.model is MonthlyRollup
+    rolled = queryset.model in (MonthlyRollup, Admin1Rollup)
     sql = _build_sql(spec, vendor, rolled=rolled)
     columns = ROLLUP_COLUMNS if rolled else {}
     values = {alias: F(columns.get(path, path)) for alias, path in sql.source.items()}
@@ -652,8 +672,9 @@ def aggregate(
         published_by_default=not include_unpublished,
         include_unpublished=include_unpublished,
     )
-    if rollup_answers(spec, params, using=source.db):
-        source = rollup_queryset(filterset.form.cleaned_data, statuses)
+    rollup = rollup_for(spec, params, using=source.db)
+    if rollup:
+        source = rollup_queryset(rollup, filterset.form.cleaned_data, statuses)
     rows = aggregate_rows(source, spec)
     result = AggregateResult(spec=spec, rows=rows, statuses=statuses)
     if spec.fill:

@@ -561,18 +561,11 @@ class ExportJob(models.Model):
         return f"{self.format} export #{self.pk} ({self.get_state_display()})"
 
 
-class MonthlyRollup(models.Model):
-    """Events and fatalities per country, month of event_date, status and type: a copy of the
-    events' own GROUP BY that the aggregates read when a request is answerable from it.
-
-    Kept exact on PostgreSQL by statement-level triggers on events and places (events/rollups.py),
-    in the transaction of every write, whatever writes (services, COPY, bulk updates, deletes).
-    Empty on SQLite, where the aggregates always read events. Never written by Django.
-    """
+class RollupRow(models.Model):
+    """What every rollup row holds besides its key (events/rollups.py)."""
 
     country_code = models.CharField(max_length=3)
     country_name = models.CharField(max_length=200)
-    month = models.DateField()
     status = models.CharField(max_length=10, choices=Status.choices)
     event_type = models.CharField(max_length=40)
     sub_event_type = models.CharField(max_length=50)
@@ -581,6 +574,21 @@ class MonthlyRollup(models.Model):
     fatalities = models.BigIntegerField()
     first_date = models.DateField()
     last_date = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class MonthlyRollup(RollupRow):
+    """Events and fatalities per country, month of event_date, status and type: a copy of the
+    events' own GROUP BY that the aggregates read when a request is answerable from it.
+
+    Kept exact on PostgreSQL by statement-level triggers on events and places (events/rollups.py),
+    in the transaction of every write, whatever writes (services, COPY, bulk updates, deletes).
+    Empty on SQLite, where the aggregates always read events. Never written by Django.
+    """
+
+    month = models.DateField()
 
     class Meta:
         verbose_name = "monthly rollup row"
@@ -602,3 +610,33 @@ class MonthlyRollup(models.Model):
     def __str__(self) -> str:
         kind = self.sub_event_type or self.event_type
         return f"{self.country_code} {self.month:%Y-%m} {self.status} {kind}"
+
+
+class Admin1Rollup(RollupRow):
+    """Events and fatalities per country, first-level division, status and type, all dates
+    together: what the explorer's map and admin1 table read when no date filter is set. Kept like
+    MonthlyRollup (events/rollups.py); `admin1_id` is the place id of the division, 0 for events
+    in none (an id, not a foreign key: it is the places' own path that says which it is)."""
+
+    admin1_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "admin1 rollup row"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "country_code",
+                    "country_name",
+                    "admin1_id",
+                    "status",
+                    "event_type",
+                    "sub_event_type",
+                    "disorder_type",
+                ],
+                name="admin1_rollup_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        kind = self.sub_event_type or self.event_type
+        return f"{self.country_code} admin1 {self.admin1_id} {self.status} {kind}"

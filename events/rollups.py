@@ -25,49 +25,137 @@ SQLite has no such triggers here: the table stays empty and the aggregates read 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import connections
 
-TABLE = "events_monthlyrollup"
-KEY = ("country_code", "country_name", "month", "status", "event_type", "sub_event_type", "disorder_type")
 VALUES = ("events", "fatalities", "first_date", "last_date")
 
-# The events' own GROUP BY, the definition of the rollup (`{where}` narrows it).
-EVENTS_GROUPED = """
-    SELECT p.country_code, p.country_name, date_trunc('month', e.event_date)::date AS month,
-           e.status, e.event_type, e.sub_event_type, e.disorder_type,
-           count(*) AS events, sum(e.fatalities) AS fatalities,
-           min(e.event_date) AS first_date, max(e.event_date) AS last_date
-    FROM events_event e JOIN places_place p ON p.id = e.place_id
-    {where}
-    GROUP BY 1, 2, 3, 4, 5, 6, 7
+# The columns a rollup may group on, as SQL over an event row `e` and its place `p`. The admin1
+# is the place's own id or its ancestor's, read from its path as events.aggregates does (0: none).
+EXPRESSIONS = {
+    "country_code": "p.country_code",
+    "country_name": "p.country_name",
+    "admin1_id": (
+        "CASE WHEN p.admin1 <> '' THEN split_part(p.path, '/', "
+        "(CASE WHEN p.country_name <> '' THEN 1 ELSE 0 END) + 2)::bigint ELSE 0 END"
+    ),
+    "month": "date_trunc('month', e.event_date)::date",
+    "status": "e.status",
+    "event_type": "e.event_type",
+    "sub_event_type": "e.sub_event_type",
+    "disorder_type": "e.disorder_type",
+}
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A table of the events' counts grouped by `key` (names of EXPRESSIONS)."""
+
+    name: str
+    table: str
+    key: tuple[str, ...]
+    narrow: str = ""  # a condition over e and x (the group) that lets an index find its events
+
+    def grouped(self, where: str = "") -> str:
+        """The events' own GROUP BY, the definition of this rollup (`where` narrows it)."""
+        columns = ", ".join(f"{EXPRESSIONS[name]} AS {name}" for name in self.key)
+        return f"""
+            SELECT {columns}, count(*) AS events, sum(e.fatalities) AS fatalities,
+                   min(e.event_date) AS first_date, max(e.event_date) AS last_date
+            FROM events_event e JOIN places_place p ON p.id = e.place_id
+            {where}
+            GROUP BY {", ".join(str(n + 1) for n in range(len(self.key)))}
+        """
+
+    @property
+    def columns(self) -> str:
+        return ", ".join(self.key + VALUES)
+
+    def match(self, left: str, right: str) -> str:
+        return " AND ".join(f"{left}.{name} = {right}.{name}" for name in self.key)
+
+    def apply_function(self) -> str:
+        """events_rollup_apply_<name>(deltas): add the deltas (at the finest grain) to this table,
+        drop the groups left empty, recompute the dates a leaving event held."""
+        key = ", ".join(self.key)
+        same_group = " AND ".join(f"{EXPRESSIONS[name]} = x.{name}" for name in self.key)
+        narrow = f"{self.narrow} AND " if self.narrow else ""
+        return f"""
+CREATE OR REPLACE FUNCTION events_rollup_apply_{self.name}(deltas events_rollup_delta[]) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {self.table} AS r ({self.columns})
+    SELECT {key}, sum(events), sum(fatalities), coalesce(min(first_date), min(lost_first)),
+           coalesce(max(last_date), max(lost_last))
+    FROM unnest(deltas) GROUP BY {key} ORDER BY {key}
+    ON CONFLICT ({key}) DO UPDATE SET
+        events = r.events + EXCLUDED.events,
+        fatalities = r.fatalities + EXCLUDED.fatalities,
+        first_date = LEAST(r.first_date, EXCLUDED.first_date),
+        last_date = GREATEST(r.last_date, EXCLUDED.last_date);
+    DELETE FROM {self.table} r USING (SELECT DISTINCT {key} FROM unnest(deltas)) x
+    WHERE {self.match("r", "x")} AND r.events <= 0;
+    UPDATE {self.table} r SET first_date = d.first_date, last_date = d.last_date
+    FROM (
+        SELECT {key}, min(lost_first) AS lost_first, max(lost_last) AS lost_last
+        FROM unnest(deltas) WHERE lost_first IS NOT NULL GROUP BY {key}
+    ) x, LATERAL (
+        SELECT min(e.event_date) AS first_date, max(e.event_date) AS last_date
+        FROM events_event e JOIN places_place p ON p.id = e.place_id
+        WHERE {narrow}{same_group}
+    ) d
+    WHERE {self.match("r", "x")} AND (x.lost_first <= r.first_date OR x.lost_last >= r.last_date);
+END $$
 """
 
-_COLUMNS = ", ".join(KEY + VALUES)
-_KEY = ", ".join(KEY)
-_KEY_MATCH = " AND ".join(f"r.{name} = x.{name}" for name in KEY)
 
-# A row of changes to apply: +1 per event arriving in a group, -1 per event leaving it.
+MONTHLY = Rollup(
+    "monthly",
+    "events_monthlyrollup",
+    ("country_code", "country_name", "month", "status", "event_type", "sub_event_type", "disorder_type"),
+    narrow="e.event_date >= x.month AND e.event_date < (x.month + interval '1 month')::date",
+)
+ADMIN1 = Rollup(
+    "admin1",
+    "events_admin1rollup",
+    ("country_code", "country_name", "admin1_id", "status", "event_type", "sub_event_type", "disorder_type"),
+    narrow="p.country_code = x.country_code",
+)
+ROLLUPS = (MONTHLY, ADMIN1)
+# Kept for the callers that speak of "the" rollup.
+TABLE, KEY = MONTHLY.table, MONTHLY.key
+
+# A row of changes at the finest grain of every rollup: +1 per event arriving, -1 per event leaving.
+_FINEST = (
+    "country_code",
+    "country_name",
+    "admin1_id",
+    "month",
+    "status",
+    "event_type",
+    "sub_event_type",
+    "disorder_type",
+)
 _DELTA_TYPE = """
 CREATE TYPE events_rollup_delta AS (
-    country_code text, country_name text, month date, status text, event_type text,
+    country_code text, country_name text, admin1_id bigint, month date, status text, event_type text,
     sub_event_type text, disorder_type text, events bigint, fatalities bigint,
     first_date date, last_date date, lost_first date, lost_last date
 )
 """
 
-# `changes` is a set of (place_id, event_date, status, event_type, sub_event_type, disorder_type,
-# fatalities, sign) rows; this SELECT groups them into deltas.
-_DELTA = """
+# `changes` is a set of event rows (the columns below) with a sign; this groups them into deltas.
+_DELTA = f"""
     SELECT array_agg(g) INTO deltas FROM (
         SELECT ROW(
-            p.country_code, p.country_name, date_trunc('month', c.event_date)::date, c.status,
-            c.event_type, c.sub_event_type, c.disorder_type, sum(c.sign), sum(c.sign * c.fatalities),
-            min(c.event_date) FILTER (WHERE c.sign > 0), max(c.event_date) FILTER (WHERE c.sign > 0),
-            min(c.event_date) FILTER (WHERE c.sign < 0), max(c.event_date) FILTER (WHERE c.sign < 0)
+            {", ".join(EXPRESSIONS[name] for name in _FINEST)},
+            sum(e.sign), sum(e.sign * e.fatalities),
+            min(e.event_date) FILTER (WHERE e.sign > 0), max(e.event_date) FILTER (WHERE e.sign > 0),
+            min(e.event_date) FILTER (WHERE e.sign < 0), max(e.event_date) FILTER (WHERE e.sign < 0)
         )::events_rollup_delta AS g
-        FROM ({changes}) c JOIN places_place p ON p.id = c.place_id
-        GROUP BY p.country_code, p.country_name, date_trunc('month', c.event_date), c.status,
-                 c.event_type, c.sub_event_type, c.disorder_type
+        FROM ({{changes}}) e JOIN places_place p ON p.id = e.place_id
+        GROUP BY {", ".join(EXPRESSIONS[name] for name in _FINEST)}
     ) grouped
 """
 _CHANGED_COLUMNS = "place_id, event_date, status, event_type, sub_event_type, disorder_type, fatalities"
@@ -86,97 +174,66 @@ _MOVED = (
     "(o.place_id, o.event_date, o.status, o.event_type, o.sub_event_type, o.disorder_type, o.fatalities)"
 )
 
-# The (country code, name) pairs a place update left or joined.
-_PLACES_MOVED = (
-    "SELECT o.country_code, o.country_name FROM old_places o JOIN new_places n ON n.id = o.id "
-    "WHERE (o.country_code, o.country_name) IS DISTINCT FROM (n.country_code, n.country_name) "
-    "UNION SELECT n.country_code, n.country_name FROM old_places o JOIN new_places n ON n.id = o.id "
-    "WHERE (o.country_code, o.country_name) IS DISTINCT FROM (n.country_code, n.country_name)"
+# The (country code, name) pairs of the places an update changed in a way that moves events
+# between groups (country, its name, the path or the admin1 label, which decide the admin1).
+_PLACE_COLUMNS = "{t}.country_code, {t}.country_name, {t}.path, {t}.admin1"
+_PLACES_MOVED = " UNION ".join(
+    f"SELECT {side}.country_code, {side}.country_name FROM old_places o JOIN new_places n ON n.id = o.id "
+    f"WHERE ({_PLACE_COLUMNS.format(t='o')}) IS DISTINCT FROM ({_PLACE_COLUMNS.format(t='n')})"
+    for side in ("o", "n")
+)
+
+
+def _trigger_function(name: str, changes: str) -> str:
+    applies = "\n    ".join(f"PERFORM events_rollup_apply_{rollup.name}(deltas);" for rollup in ROLLUPS)
+    return f"""
+CREATE OR REPLACE FUNCTION events_rollup_on_{name}() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE deltas events_rollup_delta[];
+BEGIN
+    {_DELTA.format(changes=changes)};
+    IF deltas IS NOT NULL THEN
+        {applies}
+    END IF;
+    RETURN NULL;
+END $$
+"""
+
+
+_RECOUNT_COUNTRIES = "\n    ".join(
+    f"DELETE FROM {rollup.table} WHERE (country_code, country_name) IN ({_PLACES_MOVED});\n    "
+    f"INSERT INTO {rollup.table} ({rollup.columns}) "
+    f"{rollup.grouped(f'WHERE (p.country_code, p.country_name) IN ({_PLACES_MOVED})')};"
+    for rollup in ROLLUPS
 )
 
 INSTALL = [
     _DELTA_TYPE,
-    # Apply deltas: upsert, drop emptied groups, recompute dates a leaving event held.
+    *(rollup.apply_function() for rollup in ROLLUPS),
+    _trigger_function("insert", _rows("new_rows", 1)),
+    _trigger_function("delete", _rows("old_rows", -1)),
+    _trigger_function(
+        "update",
+        _rows("new_rows", 1, _MOVED.format(other="old_rows", o="o", a="n"))
+        + " UNION ALL "
+        + _rows("old_rows", -1, _MOVED.format(other="new_rows", o="n", a="o")),
+    ),
     f"""
-CREATE FUNCTION events_rollup_apply(deltas events_rollup_delta[]) RETURNS void
-LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION events_rollup_on_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF deltas IS NULL THEN
-        RETURN;
-    END IF;
-    INSERT INTO {TABLE} AS r ({_COLUMNS})
-    SELECT {_KEY}, events, fatalities, coalesce(first_date, lost_first), coalesce(last_date, lost_last)
-    FROM unnest(deltas)
-    ORDER BY {_KEY}
-    ON CONFLICT ({_KEY}) DO UPDATE SET
-        events = r.events + EXCLUDED.events,
-        fatalities = r.fatalities + EXCLUDED.fatalities,
-        first_date = LEAST(r.first_date, EXCLUDED.first_date),
-        last_date = GREATEST(r.last_date, EXCLUDED.last_date);
-    DELETE FROM {TABLE} r USING unnest(deltas) x WHERE {_KEY_MATCH} AND r.events <= 0;
-    UPDATE {TABLE} r SET first_date = d.first_date, last_date = d.last_date
-    FROM unnest(deltas) x, LATERAL (
-        SELECT min(e.event_date) AS first_date, max(e.event_date) AS last_date
-        FROM events_event e JOIN places_place p ON p.id = e.place_id
-        WHERE e.event_date >= x.month AND e.event_date < (x.month + interval '1 month')::date
-          AND e.status = x.status AND e.event_type = x.event_type
-          AND e.sub_event_type = x.sub_event_type AND e.disorder_type = x.disorder_type
-          AND p.country_code = x.country_code AND p.country_name = x.country_name
-    ) d
-    WHERE {_KEY_MATCH} AND (x.lost_first <= r.first_date OR x.lost_last >= r.last_date);
-END $$
-""",
-    f"""
-CREATE FUNCTION events_rollup_on_insert() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE deltas events_rollup_delta[];
-BEGIN
-    {_DELTA.format(changes=_rows("new_rows", 1))};
-    PERFORM events_rollup_apply(deltas);
+    {" ".join(f"DELETE FROM {rollup.table};" for rollup in ROLLUPS)}
     RETURN NULL;
 END $$
 """,
+    # A place whose country, path or admin1 changes moves its events (and its descendants' events,
+    # each updated by its own statement) to other groups: recount the countries involved. Rare
+    # (a correction of reference data), and a country's events are an index range.
     f"""
-CREATE FUNCTION events_rollup_on_delete() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE deltas events_rollup_delta[];
-BEGIN
-    {_DELTA.format(changes=_rows("old_rows", -1))};
-    PERFORM events_rollup_apply(deltas);
-    RETURN NULL;
-END $$
-""",
-    f"""
-CREATE FUNCTION events_rollup_on_update() RETURNS trigger LANGUAGE plpgsql AS $$
-DECLARE deltas events_rollup_delta[];
-BEGIN
-    {
-        _DELTA.format(
-            changes=_rows("new_rows", 1, _MOVED.format(other="old_rows", o="o", a="n"))
-            + " UNION ALL "
-            + _rows("old_rows", -1, _MOVED.format(other="new_rows", o="n", a="o"))
-        )
-    };
-    PERFORM events_rollup_apply(deltas);
-    RETURN NULL;
-END $$
-""",
-    f"""
-CREATE FUNCTION events_rollup_on_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    DELETE FROM {TABLE};
-    RETURN NULL;
-END $$
-""",
-    # A place whose country code or name changes moves its events to another group: rebuild the
-    # rows of every (code, name) involved (rare: a correction of reference data).
-    f"""
-CREATE FUNCTION events_rollup_on_place_update() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION events_rollup_on_place_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS ({_PLACES_MOVED}) THEN
         RETURN NULL;
     END IF;
-    DELETE FROM {TABLE} WHERE (country_code, country_name) IN ({_PLACES_MOVED});
-    INSERT INTO {TABLE} ({_COLUMNS})
-    {EVENTS_GROUPED.format(where=f"WHERE (p.country_code, p.country_name) IN ({_PLACES_MOVED})")};
+    {_RECOUNT_COUNTRIES}
     RETURN NULL;
 END $$
 """,
@@ -205,13 +262,13 @@ UNINSTALL = [
     "DROP FUNCTION IF EXISTS events_rollup_on_update()",
     "DROP FUNCTION IF EXISTS events_rollup_on_delete()",
     "DROP FUNCTION IF EXISTS events_rollup_on_insert()",
-    "DROP FUNCTION IF EXISTS events_rollup_apply(events_rollup_delta[])",
+    *(f"DROP FUNCTION IF EXISTS events_rollup_apply_{r.name}(events_rollup_delta[])" for r in ROLLUPS),
     "DROP TYPE IF EXISTS events_rollup_delta",
 ]
 
 
 def is_kept(using: str = "default") -> bool:
-    """Whether this database keeps the rollup (PostgreSQL, with its triggers installed)."""
+    """Whether this database keeps the rollups (PostgreSQL, with their triggers installed)."""
     connection = connections[using]
     if connection.vendor != "postgresql":
         return False
@@ -223,30 +280,38 @@ def is_kept(using: str = "default") -> bool:
         return cursor.fetchone()[0]
 
 
-def rebuild(using: str = "default") -> int:
-    """Rewrite the rollup from the events (in the caller's transaction); returns its rows."""
+def rebuild(using: str = "default") -> dict[str, int]:
+    """Rewrite every rollup from the events (in the caller's transaction); returns their rows."""
+    counts = {}
     with connections[using].cursor() as cursor:
-        cursor.execute("LOCK TABLE events_event IN SHARE MODE")  # no write between the two
-        cursor.execute(f"DELETE FROM {TABLE}")
-        cursor.execute(f"INSERT INTO {TABLE} ({_COLUMNS}) {EVENTS_GROUPED.format(where='')}")
-        return cursor.rowcount
+        cursor.execute("LOCK TABLE events_event IN SHARE MODE")  # no write while they are rewritten
+        for rollup in ROLLUPS:
+            cursor.execute(f"DELETE FROM {rollup.table}")
+            cursor.execute(f"INSERT INTO {rollup.table} ({rollup.columns}) {rollup.grouped()}")
+            counts[rollup.table] = cursor.rowcount
+    return counts
 
 
 def differences(using: str = "default", *, limit: int = 20) -> list[dict]:
-    """Rows where the rollup and the events' own GROUP BY disagree (at most `limit`): each with
-    the key and both sides' values (None where a side has no row). Empty when they are equal."""
+    """Rows where a rollup and the events' own GROUP BY disagree (at most `limit` per rollup): each
+    with the table, the key and both sides' values (None where a side has no row). Empty when
+    every rollup is exact."""
     sides = ", ".join(f"e.{name} AS events_{name}, r.{name} AS rollup_{name}" for name in VALUES)
-    # FULL JOIN … USING: the key's bare names are the merged columns, whichever side has the row.
-    statement = f"""
-        SELECT {_KEY}, {sides}
-        FROM ({EVENTS_GROUPED.format(where="")}) e
-        FULL JOIN {TABLE} r USING ({_KEY})
-        WHERE (e.events, e.fatalities, e.first_date, e.last_date)
-              IS DISTINCT FROM (r.events, r.fatalities, r.first_date, r.last_date)
-        ORDER BY {_KEY}
-        LIMIT {int(limit)}
-    """
-    with connections[using].cursor() as cursor:
-        cursor.execute(statement)
-        columns = [column.name for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    found = []
+    for rollup in ROLLUPS:
+        key = ", ".join(rollup.key)
+        # FULL JOIN … USING: the key's bare names are the merged columns, whichever side has the row.
+        statement = f"""
+            SELECT '{rollup.table}' AS rollup, {key}, {sides}
+            FROM ({rollup.grouped()}) e
+            FULL JOIN {rollup.table} r USING ({key})
+            WHERE (e.events, e.fatalities, e.first_date, e.last_date)
+                  IS DISTINCT FROM (r.events, r.fatalities, r.first_date, r.last_date)
+            ORDER BY {key}
+            LIMIT {int(limit)}
+        """
+        with connections[using].cursor() as cursor:
+            cursor.execute(statement)
+            columns = [column.name for column in cursor.description]
+            found += [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return found

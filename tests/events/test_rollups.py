@@ -1,4 +1,4 @@
-"""The monthly rollup (events/rollups.py) equals the events' own counts after every kind of write,
+"""The rollups (events/rollups.py) equal the events' own counts after every kind of write,
 and the aggregates it answers equal the ones read from the events.
 
 The reference is computed here in Python from the events themselves, never from the code under
@@ -19,7 +19,7 @@ from events import rollups, rules
 from events.aggregates import aggregate
 from events.importers.acled import import_acled_file
 from events.merges import event_merge
-from events.models import Event, MonthlyRollup
+from events.models import Admin1Rollup, Event, MonthlyRollup
 from events.services import event_create, event_delete, event_publish, event_retract, event_update
 from events.vocab import EventType, Status, SubEventType
 from places.models import Place, PlaceKind
@@ -31,20 +31,30 @@ pytestmark = pytest.mark.django_db
 on_postgres = pytest.mark.postgres
 
 
-def expected() -> dict[tuple, tuple]:
-    """The rollup's rows computed in Python from every event."""
+def admin1_of(place: Place) -> int:
+    """The id of the place's first-level division (itself or an ancestor), 0 for none."""
+    while place is not None:
+        if place.kind == PlaceKind.ADMIN1:
+            return place.pk
+        place = place.parent
+    return 0
+
+
+def expected(rollup: rollups.Rollup) -> dict[tuple, tuple]:
+    """A rollup's rows computed in Python from every event."""
     groups: dict[tuple, list] = defaultdict(list)
     for event in Event.objects.select_related("place"):
-        key = (
-            event.place.country_code,
-            event.place.country_name,
-            event.event_date.replace(day=1),
-            event.status,
-            event.event_type,
-            event.sub_event_type,
-            event.disorder_type,
-        )
-        groups[key].append(event)
+        values = {
+            "country_code": event.place.country_code,
+            "country_name": event.place.country_name,
+            "admin1_id": admin1_of(event.place),
+            "month": event.event_date.replace(day=1),
+            "status": event.status,
+            "event_type": event.event_type,
+            "sub_event_type": event.sub_event_type,
+            "disorder_type": event.disorder_type,
+        }
+        groups[tuple(values[name] for name in rollup.key)].append(event)
     return {
         key: (len(events), sum(e.fatalities for e in events), min(e.event_date for e in events),
               max(e.event_date for e in events))
@@ -52,28 +62,40 @@ def expected() -> dict[tuple, tuple]:
     }  # fmt: skip
 
 
-def stored() -> dict[tuple, tuple]:
-    return {
-        tuple(row[:7]): tuple(row[7:])
-        for row in MonthlyRollup.objects.values_list(*rollups.KEY, *rollups.VALUES)
-    }
+MODELS = {rollups.MONTHLY: MonthlyRollup, rollups.ADMIN1: Admin1Rollup}
+
+
+def stored(rollup: rollups.Rollup) -> dict[tuple, tuple]:
+    rows = MODELS[rollup].objects.values_list(*rollup.key, *rollups.VALUES)
+    return {tuple(row[: len(rollup.key)]): tuple(row[len(rollup.key) :]) for row in rows}
 
 
 def assert_exact() -> None:
-    assert stored() == expected()
+    for rollup in rollups.ROLLUPS:
+        assert stored(rollup) == expected(rollup), rollup.table
     assert rollups.differences() == []
 
 
 @pytest.fixture
 def places(db):
+    """Towns under an admin1, under an admin2 straight under the country (no admin1), under the
+    country itself, and in no country."""
     syria = CountryFactory()
     iraq = CountryFactory(name="Iraq", country_code="IRQ")
+    aleppo = PlaceFactory(name="Aleppo governorate", kind=PlaceKind.ADMIN1, parent=syria)
+    idlib = PlaceFactory(name="Idlib governorate", kind=PlaceKind.ADMIN1, parent=syria)
+    nineveh = PlaceFactory(name="Nineveh", kind=PlaceKind.ADMIN1, parent=iraq)
     return {
         "syria": syria,
         "iraq": iraq,
-        "aleppo": PlaceFactory(name="Aleppo", parent=syria),
+        "aleppo": PlaceFactory(name="Aleppo", parent=aleppo),
+        "idlib": idlib,
         "homs": PlaceFactory(name="Homs", parent=syria),
-        "mosul": PlaceFactory(name="Mosul", parent=iraq),
+        "mosul": PlaceFactory(name="Mosul", parent=nineveh),
+        "sinjar": PlaceFactory(
+            name="Sinjar", parent=PlaceFactory(name="Sinjar district", kind=PlaceKind.ADMIN2, parent=iraq)
+        ),
+        "sea": PlaceFactory(name="Open sea", parent=None),
     }
 
 
@@ -84,7 +106,7 @@ def events(places):
     for number in range(24):
         made.append(
             EventFactory(
-                place=[places["aleppo"], places["homs"], places["mosul"]][number % 3],
+                place=[places[name] for name in ("aleppo", "homs", "mosul", "sinjar", "sea")][number % 5],
                 event_date=dt.date(2020, 1 + number % 3, 1 + number),
                 fatalities=number % 5,
                 status=[Status.PUBLISHED, Status.PUBLISHED, Status.DRAFT][number % 3],
@@ -100,7 +122,7 @@ def events(places):
 
 @on_postgres
 def test_the_rollup_counts_every_created_event(events):
-    assert MonthlyRollup.objects.exists()
+    assert MonthlyRollup.objects.exists() and Admin1Rollup.objects.exists()
     assert_exact()
     event_create(
         event_date=dt.date(2021, 5, 5),
@@ -140,8 +162,9 @@ def test_first_and_last_dates_follow_an_event_that_leaves_its_group(places):
     last = EventFactory(place=places["aleppo"], event_date=dt.date(2020, 3, 31))
     Event.objects.filter(pk=first.pk).update(event_date=dt.date(2020, 3, 20))
     Event.objects.filter(pk=last.pk).delete()
-    row = MonthlyRollup.objects.get()
-    assert (row.events, row.first_date, row.last_date) == (2, dt.date(2020, 3, 15), dt.date(2020, 3, 20))
+    for model in (MonthlyRollup, Admin1Rollup):
+        row = model.objects.get()
+        assert (row.events, row.first_date, row.last_date) == (2, dt.date(2020, 3, 15), dt.date(2020, 3, 20))
     assert_exact()
 
 
@@ -162,7 +185,7 @@ def test_deletes_and_bulk_writes_keep_it_exact(events, places, reviewer):
     Event.objects.filter(status=Status.DRAFT).update(status=Status.PUBLISHED, fatalities=3)
     assert_exact()
     Event.objects.all().delete()
-    assert not MonthlyRollup.objects.exists()
+    assert not MonthlyRollup.objects.exists() and not Admin1Rollup.objects.exists()
 
 
 @on_postgres
@@ -185,23 +208,29 @@ def test_a_merge_keeps_it_exact(places, reviewer):
 
 
 @on_postgres
-def test_a_place_moving_to_another_country_moves_its_events(events, places):
+def test_a_place_moving_to_another_admin1_or_country_moves_its_events(events, places):
+    aleppo = places["aleppo"]
+    aleppo.parent = places["idlib"]  # another admin1 of the same country
+    aleppo.save()
+    assert_exact()
     homs = places["homs"]
     homs.parent = places["iraq"]
     homs.save()
     assert Place.objects.get(pk=homs.pk).country_code == "IRQ"
     assert_exact()
-    Place.objects.filter(kind=PlaceKind.COUNTRY, country_code="IRQ").update(country_name="Iraq (renamed)")
-    assert_exact()  # only the label changed on the country itself; its events' places keep theirs
+    idlib = places["idlib"]
+    idlib.name = "Idleb governorate"  # a label only: the admin1 stays the same place
+    idlib.save()
+    assert_exact()
 
 
 @on_postgres
 def test_check_rollups_reports_a_difference_and_rebuild_repairs_it(events, capsys):
     call_command("check_rollups")
-    assert "equals" in capsys.readouterr().out
+    assert "equal the events" in capsys.readouterr().out
     MonthlyRollup.objects.filter(pk=MonthlyRollup.objects.order_by("pk").first().pk).update(events=99)
     MonthlyRollup.objects.filter(pk=MonthlyRollup.objects.order_by("pk").last().pk).delete()
-    with pytest.raises(CommandError, match="differs from the events in 2 rows"):
+    with pytest.raises(CommandError, match="differ from the events in 2 rows"):
         call_command("check_rollups")
     assert "events_events=" in capsys.readouterr().err
     call_command("check_rollups", "--rebuild")
@@ -220,6 +249,9 @@ ANSWERED = [
     {"by": "country", "period": "year", "status": "draft,published"},
     {"by": "country", "status": "draft"},  # anonymous callers: published only, so nothing
     {"by": "sub_event_type", "disorder_type": "Demonstrations"},
+    {"by": "admin1"},
+    {"by": "admin1,event_type", "country": "SYR,IRQ"},
+    {"by": "country,admin1,sub_event_type", "status": "published,draft"},
 ]
 
 
@@ -234,10 +266,10 @@ def test_the_rollup_answers_as_the_events_do(events, viewer, params, who):
     user = viewer if who == "viewer" else AnonymousUser()
     with CaptureQueriesContext(connection) as queries:
         rolled = aggregate(user=user, params=params)
-    assert "events_monthlyrollup" in queries[-1]["sql"]
+    assert "rollup" in queries[-1]["sql"]
     with CaptureQueriesContext(connection) as queries:
         plain = aggregate(user=user, params={**params, "fatalities_min": "0"})
-    assert "events_monthlyrollup" not in queries[-1]["sql"]
+    assert "rollup" not in queries[-1]["sql"]
     assert rolled.rows == plain.rows
     assert (rolled.statuses, rolled.start, rolled.end) == (plain.statuses, plain.start, plain.end)
 
@@ -245,7 +277,8 @@ def test_the_rollup_answers_as_the_events_do(events, viewer, params, who):
 @pytest.mark.parametrize(
     "params",
     [
-        {"by": "admin1", "period": "month"},  # a key it does not hold
+        {"by": "admin1", "period": "month"},  # admin1 by month: no rollup holds it
+        {"by": "admin2"},  # a key no rollup holds
         {"by": "country", "period": "week"},  # a period finer than a month
         {"by": "country", "year": "2020"},  # dates take an event's whole period
         {"by": "country", "fatalities_min": "1"},
@@ -256,7 +289,7 @@ def test_other_requests_read_the_events(events, params):
 
     with CaptureQueriesContext(connection) as queries:
         aggregate(user=AnonymousUser(), params=params)
-    assert "events_monthlyrollup" not in queries[-1]["sql"]
+    assert "rollup" not in queries[-1]["sql"]
 
 
 def test_sqlite_keeps_no_rollup_and_the_aggregates_read_events(events, capsys):
@@ -264,10 +297,10 @@ def test_sqlite_keeps_no_rollup_and_the_aggregates_read_events(events, capsys):
         pytest.skip("SQLite only")
     from django.contrib.auth.models import AnonymousUser
 
-    assert not MonthlyRollup.objects.exists()
+    assert not MonthlyRollup.objects.exists() and not Admin1Rollup.objects.exists()
     with CaptureQueriesContext(connection) as queries:
         result = aggregate(user=AnonymousUser(), params={"by": "country", "period": "month"})
-    assert "events_monthlyrollup" not in queries[-1]["sql"]
+    assert "rollup" not in queries[-1]["sql"]
     assert sum(row["events"] for row in result.rows) == Event.objects.published().count()
     call_command("check_rollups")
     assert "nothing to check" in capsys.readouterr().out
