@@ -31,7 +31,7 @@ from django.db import connections
 from django.db.models import F, QuerySet
 
 from events.api.exceptions import ParameterError
-from events.models import Admin1Rollup, Event, MonthlyRollup
+from events.models import Admin1Rollup, CountryMonthRollup, Event, MonthlyRollup, TypeMonthRollup
 from events.vocab import Status
 
 MAX_ROWS = 50_000  # rows of one answer, padding included
@@ -272,19 +272,6 @@ def _period_count(period: str, first: dt.date, last: dt.date) -> int:
 # ---------------------------------------------------------------------------------------------
 # The monthly rollup (events/rollups.py): which requests it answers
 
-# (rollup, the keys it holds, the periods it answers)
-ROLLUPS = (
-    (
-        Admin1Rollup,
-        frozenset({"country", "admin1", "disorder_type", "event_type", "sub_event_type"}),
-        (None,),
-    ),
-    (
-        MonthlyRollup,
-        frozenset({"country", "disorder_type", "event_type", "sub_event_type"}),
-        (None, "month", "year"),
-    ),
-)
 # The filters the rollups answer, and the column each filters on (the others, dates included,
 # need the events: the date filters take an event's whole period, not its month).
 ROLLUP_FILTERS = {
@@ -294,6 +281,16 @@ ROLLUP_FILTERS = {
     "sub_event_type": "sub_event_type",
     "disorder_type": "disorder_type",
 }
+_TYPES = frozenset({"event_type", "sub_event_type", "disorder_type"})
+_MONTHS = (None, "month", "year")
+# (rollup, the keys and filters it holds, the periods it answers), fewest rows first: the first
+# that answers a request serves it.
+ROLLUPS = (
+    (CountryMonthRollup, frozenset({"country", "status"}), _MONTHS),
+    (TypeMonthRollup, _TYPES | {"status"}, _MONTHS),
+    (Admin1Rollup, _TYPES | {"country", "admin1", "status"}, (None,)),
+    (MonthlyRollup, _TYPES | {"country", "status"}, _MONTHS),
+)
 NOT_FILTERS = frozenset({*AGGREGATE_PARAMETERS, "format"})
 # The rollups' columns for the events' columns the statement reads.
 ROLLUP_COLUMNS = {
@@ -310,8 +307,8 @@ def rollup_for(spec: AggregateSpec, params: Mapping, *, using: str = "default") 
     # PostgreSQL keeps them from their migration on (no query asks whether the triggers exist).
     if not sent <= ROLLUP_FILTERS.keys() or connections[using].vendor != "postgresql":
         return None
-    for model, keys, periods in ROLLUPS:
-        if set(spec.keys) <= keys and spec.period in periods:
+    for model, holds, periods in ROLLUPS:
+        if set(spec.keys) <= holds and sent <= holds and spec.period in periods:
             return model
     return None
 
@@ -322,7 +319,7 @@ def rollup_queryset(model: type, cleaned: Mapping, statuses: list[str]) -> Query
     # would not compile to SQL, and no row has an empty status.
     rows = model.objects.filter(status__in=statuses or [""])
     for name, column in ROLLUP_FILTERS.items():
-        if name != "status" and cleaned.get(name):
+        if name != "status" and cleaned.get(name):  # rollup_for chose a rollup that holds it
             rows = rows.filter(**{f"{column}__in": list(cleaned[name])})
     return rows
 
@@ -496,7 +493,7 @@ def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False) -> _Sq
 def _statement(queryset: QuerySet, spec: AggregateSpec, limit: int | None) -> tuple[str, list, list[str]]:
     """(SQL, parameters, column aliases) of the one statement answering `spec` over `queryset`."""
     vendor = connections[queryset.db].vendor
-    rolled = queryset.model in (MonthlyRollup, Admin1Rollup)
+    rolled = queryset.model in {model for model, _, _ in ROLLUPS}
     sql = _build_sql(spec, vendor, rolled=rolled)
     columns = ROLLUP_COLUMNS if rolled else {}
     values = {alias: F(columns.get(path, path)) for alias, path in sql.source.items()}

@@ -122,7 +122,19 @@ ADMIN1 = Rollup(
     ("country_code", "country_name", "admin1_id", "status", "event_type", "sub_event_type", "disorder_type"),
     narrow="p.country_code = x.country_code",
 )
-ROLLUPS = (MONTHLY, ADMIN1)
+COUNTRY_MONTH = Rollup(
+    "country_month",
+    "events_countrymonthrollup",
+    ("country_code", "country_name", "month", "status"),
+    narrow=MONTHLY.narrow,
+)
+TYPE_MONTH = Rollup(
+    "type_month",
+    "events_typemonthrollup",
+    ("month", "status", "event_type", "sub_event_type", "disorder_type"),
+    narrow=MONTHLY.narrow,
+)
+ROLLUPS = (MONTHLY, COUNTRY_MONTH, TYPE_MONTH, ADMIN1)
 # Kept for the callers that speak of "the" rollup.
 TABLE, KEY = MONTHLY.table, MONTHLY.key
 
@@ -204,6 +216,7 @@ _RECOUNT_COUNTRIES = "\n    ".join(
     f"INSERT INTO {rollup.table} ({rollup.columns}) "
     f"{rollup.grouped(f'WHERE (p.country_code, p.country_name) IN ({_PLACES_MOVED})')};"
     for rollup in ROLLUPS
+    if "country_code" in rollup.key  # the others do not know where events happened
 )
 
 INSTALL = [

@@ -1,5 +1,5 @@
 """The rollups (events/rollups.py): their tables, and on PostgreSQL their triggers, filled from
-the events already stored. On SQLite the table stays empty and the aggregates read events.
+the events already stored. On SQLite the tables stay empty and the aggregates read events.
 
 The trigger SQL is imported from events/rollups.py, its one declaration; a later change to it
 comes with a migration that drops (UNINSTALL) and installs it again.
@@ -43,8 +43,6 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("country_code", models.CharField(max_length=3)),
-                ("country_name", models.CharField(max_length=200)),
                 (
                     "status",
                     models.CharField(
@@ -57,13 +55,15 @@ class Migration(migrations.Migration):
                         max_length=10,
                     ),
                 ),
-                ("event_type", models.CharField(max_length=40)),
-                ("sub_event_type", models.CharField(max_length=50)),
-                ("disorder_type", models.CharField(max_length=40)),
                 ("events", models.IntegerField()),
                 ("fatalities", models.BigIntegerField()),
                 ("first_date", models.DateField()),
                 ("last_date", models.DateField()),
+                ("country_code", models.CharField(max_length=3)),
+                ("country_name", models.CharField(max_length=200)),
+                ("event_type", models.CharField(max_length=40)),
+                ("sub_event_type", models.CharField(max_length=50)),
+                ("disorder_type", models.CharField(max_length=40)),
                 ("admin1_id", models.BigIntegerField()),
             ],
             options={
@@ -85,7 +85,7 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
-            name="MonthlyRollup",
+            name="CountryMonthRollup",
             fields=[
                 (
                     "id",
@@ -93,8 +93,6 @@ class Migration(migrations.Migration):
                         auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
                     ),
                 ),
-                ("country_code", models.CharField(max_length=3)),
-                ("country_name", models.CharField(max_length=200)),
                 (
                     "status",
                     models.CharField(
@@ -107,13 +105,54 @@ class Migration(migrations.Migration):
                         max_length=10,
                     ),
                 ),
-                ("event_type", models.CharField(max_length=40)),
-                ("sub_event_type", models.CharField(max_length=50)),
-                ("disorder_type", models.CharField(max_length=40)),
                 ("events", models.IntegerField()),
                 ("fatalities", models.BigIntegerField()),
                 ("first_date", models.DateField()),
                 ("last_date", models.DateField()),
+                ("country_code", models.CharField(max_length=3)),
+                ("country_name", models.CharField(max_length=200)),
+                ("month", models.DateField()),
+            ],
+            options={
+                "verbose_name": "country-month rollup row",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("country_code", "country_name", "month", "status"),
+                        name="country_month_rollup_key",
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="MonthlyRollup",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("reviewed", "Reviewed"),
+                            ("published", "Published"),
+                            ("retracted", "Retracted"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("events", models.IntegerField()),
+                ("fatalities", models.BigIntegerField()),
+                ("first_date", models.DateField()),
+                ("last_date", models.DateField()),
+                ("country_code", models.CharField(max_length=3)),
+                ("country_name", models.CharField(max_length=200)),
+                ("event_type", models.CharField(max_length=40)),
+                ("sub_event_type", models.CharField(max_length=50)),
+                ("disorder_type", models.CharField(max_length=40)),
                 ("month", models.DateField()),
             ],
             options={
@@ -130,6 +169,46 @@ class Migration(migrations.Migration):
                             "disorder_type",
                         ),
                         name="monthly_rollup_key",
+                    )
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="TypeMonthRollup",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("reviewed", "Reviewed"),
+                            ("published", "Published"),
+                            ("retracted", "Retracted"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("events", models.IntegerField()),
+                ("fatalities", models.BigIntegerField()),
+                ("first_date", models.DateField()),
+                ("last_date", models.DateField()),
+                ("event_type", models.CharField(max_length=40)),
+                ("sub_event_type", models.CharField(max_length=50)),
+                ("disorder_type", models.CharField(max_length=40)),
+                ("month", models.DateField()),
+            ],
+            options={
+                "verbose_name": "type-month rollup row",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("month", "status", "event_type", "sub_event_type", "disorder_type"),
+                        name="type_month_rollup_key",
                     )
                 ],
             },

@@ -19,7 +19,7 @@ from events import rollups, rules
 from events.aggregates import aggregate
 from events.importers.acled import import_acled_file
 from events.merges import event_merge
-from events.models import Admin1Rollup, Event, MonthlyRollup
+from events.models import Admin1Rollup, CountryMonthRollup, Event, MonthlyRollup, TypeMonthRollup
 from events.services import event_create, event_delete, event_publish, event_retract, event_update
 from events.vocab import EventType, Status, SubEventType
 from places.models import Place, PlaceKind
@@ -62,7 +62,12 @@ def expected(rollup: rollups.Rollup) -> dict[tuple, tuple]:
     }  # fmt: skip
 
 
-MODELS = {rollups.MONTHLY: MonthlyRollup, rollups.ADMIN1: Admin1Rollup}
+MODELS = {
+    rollups.MONTHLY: MonthlyRollup,
+    rollups.COUNTRY_MONTH: CountryMonthRollup,
+    rollups.TYPE_MONTH: TypeMonthRollup,
+    rollups.ADMIN1: Admin1Rollup,
+}
 
 
 def stored(rollup: rollups.Rollup) -> dict[tuple, tuple]:
@@ -122,7 +127,7 @@ def events(places):
 
 @on_postgres
 def test_the_rollup_counts_every_created_event(events):
-    assert MonthlyRollup.objects.exists() and Admin1Rollup.objects.exists()
+    assert all(model.objects.exists() for model in MODELS.values())
     assert_exact()
     event_create(
         event_date=dt.date(2021, 5, 5),
@@ -162,7 +167,7 @@ def test_first_and_last_dates_follow_an_event_that_leaves_its_group(places):
     last = EventFactory(place=places["aleppo"], event_date=dt.date(2020, 3, 31))
     Event.objects.filter(pk=first.pk).update(event_date=dt.date(2020, 3, 20))
     Event.objects.filter(pk=last.pk).delete()
-    for model in (MonthlyRollup, Admin1Rollup):
+    for model in MODELS.values():
         row = model.objects.get()
         assert (row.events, row.first_date, row.last_date) == (2, dt.date(2020, 3, 15), dt.date(2020, 3, 20))
     assert_exact()
@@ -185,7 +190,7 @@ def test_deletes_and_bulk_writes_keep_it_exact(events, places, reviewer):
     Event.objects.filter(status=Status.DRAFT).update(status=Status.PUBLISHED, fatalities=3)
     assert_exact()
     Event.objects.all().delete()
-    assert not MonthlyRollup.objects.exists() and not Admin1Rollup.objects.exists()
+    assert not any(model.objects.exists() for model in MODELS.values())
 
 
 @on_postgres
@@ -252,6 +257,8 @@ ANSWERED = [
     {"by": "admin1"},
     {"by": "admin1,event_type", "country": "SYR,IRQ"},
     {"by": "country,admin1,sub_event_type", "status": "published,draft"},
+    {"by": "event_type", "period": "month", "country": "SYR"},  # types in a country: the monthly one
+    {"by": "disorder_type", "period": "year", "event_type": "Protests"},
 ]
 
 
@@ -297,10 +304,30 @@ def test_sqlite_keeps_no_rollup_and_the_aggregates_read_events(events, capsys):
         pytest.skip("SQLite only")
     from django.contrib.auth.models import AnonymousUser
 
-    assert not MonthlyRollup.objects.exists() and not Admin1Rollup.objects.exists()
+    assert not any(model.objects.exists() for model in MODELS.values())
     with CaptureQueriesContext(connection) as queries:
         result = aggregate(user=AnonymousUser(), params={"by": "country", "period": "month"})
     assert "rollup" not in queries[-1]["sql"]
     assert sum(row["events"] for row in result.rows) == Event.objects.published().count()
     call_command("check_rollups")
     assert "nothing to check" in capsys.readouterr().out
+
+
+@on_postgres
+@pytest.mark.parametrize(
+    ("params", "model"),
+    [
+        ({"by": "country", "period": "month"}, CountryMonthRollup),
+        ({"period": "year", "country": "SYR"}, CountryMonthRollup),
+        ({"by": "event_type", "period": "year"}, TypeMonthRollup),
+        ({"by": "admin1,event_type"}, Admin1Rollup),
+        ({"by": "sub_event_type", "country": "SYR"}, Admin1Rollup),
+        ({"by": "country,event_type", "period": "month"}, MonthlyRollup),
+        ({"by": "event_type", "period": "year", "country": "SYR"}, MonthlyRollup),
+        ({"by": "admin1", "period": "month"}, None),
+    ],
+)
+def test_the_rollup_with_fewest_rows_that_answers_is_read(db, params, model):
+    from events.aggregates import parse_spec, rollup_for
+
+    assert rollup_for(parse_spec(params), params) is model
