@@ -88,12 +88,22 @@ BEGIN
     INSERT INTO {self.table} AS r ({self.columns})
     SELECT {key}, sum(events), sum(fatalities), coalesce(min(first_date), min(lost_first)),
            coalesce(max(last_date), max(lost_last))
-    FROM unnest(deltas) GROUP BY {key} ORDER BY {key}
+    FROM unnest(deltas) GROUP BY {key}
+    HAVING coalesce(min(first_date), min(lost_first)) IS NOT NULL
+    ORDER BY {key}
     ON CONFLICT ({key}) DO UPDATE SET
         events = r.events + EXCLUDED.events,
         fatalities = r.fatalities + EXCLUDED.fatalities,
         first_date = LEAST(r.first_date, EXCLUDED.first_date),
         last_date = GREATEST(r.last_date, EXCLUDED.last_date);
+    -- Groups whose events all stayed (fatalities changed): no date to propose for an insert,
+    -- whose NOT NULL checks come before ON CONFLICT.
+    UPDATE {self.table} r SET fatalities = r.fatalities + x.fatalities
+    FROM (
+        SELECT {key}, sum(fatalities) AS fatalities FROM unnest(deltas) GROUP BY {key}
+        HAVING coalesce(min(first_date), min(lost_first)) IS NULL
+    ) x
+    WHERE {self.match("r", "x")};
     DELETE FROM {self.table} r USING (SELECT DISTINCT {key} FROM unnest(deltas)) x
     WHERE {self.match("r", "x")} AND r.events <= 0;
     UPDATE {self.table} r SET first_date = d.first_date, last_date = d.last_date
@@ -162,29 +172,49 @@ _DELTA = f"""
     SELECT array_agg(g) INTO deltas FROM (
         SELECT ROW(
             {", ".join(EXPRESSIONS[name] for name in _FINEST)},
-            sum(e.sign), sum(e.sign * e.fatalities),
-            min(e.event_date) FILTER (WHERE e.sign > 0), max(e.event_date) FILTER (WHERE e.sign > 0),
-            min(e.event_date) FILTER (WHERE e.sign < 0), max(e.event_date) FILTER (WHERE e.sign < 0)
+            sum(e.count), sum(e.fatalities),
+            min(e.event_date) FILTER (WHERE e.arrives), max(e.event_date) FILTER (WHERE e.arrives),
+            min(e.event_date) FILTER (WHERE e.leaves), max(e.event_date) FILTER (WHERE e.leaves)
         )::events_rollup_delta AS g
         FROM ({{changes}}) e JOIN places_place p ON p.id = e.place_id
         GROUP BY {", ".join(EXPRESSIONS[name] for name in _FINEST)}
     ) grouped
 """
-_CHANGED_COLUMNS = "place_id, event_date, status, event_type, sub_event_type, disorder_type, fatalities"
+# The columns that place an event in a group; `changes` rows carry them for the group an event
+# arrives in or leaves, with `count` (+1, -1, or 0 for an event that stays), signed `fatalities`,
+# and whether its date `arrives` in the group or `leaves` it.
+_GROUP_COLUMNS = ("place_id", "event_date", "status", "event_type", "sub_event_type", "disorder_type")
 
 
-def _rows(table: str, sign: int, where: str = "") -> str:
-    alias = table[0]
-    columns = ", ".join(f"{alias}.{name}" for name in _CHANGED_COLUMNS.split(", "))
-    return f"SELECT {columns}, {sign} AS sign FROM {table} {alias} {where}"
+def _row(alias: str, count: str, fatalities: str, arrives: str, leaves: str) -> str:
+    columns = ", ".join(f"{alias}.{name}" for name in _GROUP_COLUMNS)
+    return (
+        f"SELECT {columns}, {count} AS count, {fatalities} AS fatalities, "
+        f"{arrives} AS arrives, {leaves} AS leaves"
+    )
 
 
-_MOVED = (
-    "JOIN {other} {o} ON {o}.id = {a}.id WHERE "
-    "(n.place_id, n.event_date, n.status, n.event_type, n.sub_event_type, n.disorder_type, n.fatalities) "
-    "IS DISTINCT FROM "
-    "(o.place_id, o.event_date, o.status, o.event_type, o.sub_event_type, o.disorder_type, o.fatalities)"
+def _tuple(alias: str, names) -> str:
+    return "(" + ", ".join(f"{alias}.{name}" for name in names) + ")"
+
+
+_SAME_GROUP = f"{_tuple('n', _GROUP_COLUMNS)} IS NOT DISTINCT FROM {_tuple('o', _GROUP_COLUMNS)}"
+_COUNTED = (*_GROUP_COLUMNS, "fatalities")
+_PAIRS = (
+    "FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE "
+    f"{_tuple('n', _COUNTED)} IS DISTINCT FROM {_tuple('o', _COUNTED)}"
 )
+_INSERTED = _row("n", "1", "n.fatalities", "true", "false") + " FROM new_rows n"
+_DELETED = _row("o", "-1", "-o.fatalities", "false", "true") + " FROM old_rows o"
+# An updated event that stays in its group changes only the fatalities (no date arrives or
+# leaves, so no first or last date is recomputed); one that moves leaves a group and joins one.
+_UPDATED = (
+    _row("n", f"CASE WHEN {_SAME_GROUP} THEN 0 ELSE 1 END", f"n.fatalities - CASE WHEN {_SAME_GROUP} "
+         "THEN o.fatalities ELSE 0 END", f"NOT ({_SAME_GROUP})", "false")
+    + f" {_PAIRS} UNION ALL "
+    + _row("o", "-1", "-o.fatalities", "false", "true")
+    + f" {_PAIRS} AND NOT ({_SAME_GROUP})"
+)  # fmt: skip
 
 # The (country code, name) pairs of the places an update changed in a way that moves events
 # between groups (country, its name, the path or the admin1 label, which decide the admin1).
@@ -222,14 +252,9 @@ _RECOUNT_COUNTRIES = "\n    ".join(
 INSTALL = [
     _DELTA_TYPE,
     *(rollup.apply_function() for rollup in ROLLUPS),
-    _trigger_function("insert", _rows("new_rows", 1)),
-    _trigger_function("delete", _rows("old_rows", -1)),
-    _trigger_function(
-        "update",
-        _rows("new_rows", 1, _MOVED.format(other="old_rows", o="o", a="n"))
-        + " UNION ALL "
-        + _rows("old_rows", -1, _MOVED.format(other="new_rows", o="n", a="o")),
-    ),
+    _trigger_function("insert", _INSERTED),
+    _trigger_function("delete", _DELETED),
+    _trigger_function("update", _UPDATED),
     f"""
 CREATE OR REPLACE FUNCTION events_rollup_on_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
