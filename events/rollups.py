@@ -130,7 +130,12 @@ ADMIN1 = Rollup(
     "admin1",
     "events_admin1rollup",
     ("country_code", "country_name", "admin1_id", "status", "event_type", "sub_event_type", "disorder_type"),
-    narrow="p.country_code = x.country_code",
+    # The division's places by their path (its index's range), then their events by place.
+    narrow=(
+        "p.country_code = x.country_code AND (x.admin1_id = 0 OR e.place_id IN ("
+        "SELECT d.id FROM places_place a JOIN places_place d "
+        "ON d.path ~>=~ a.path AND d.path ~<~ (a.path || '~') WHERE a.id = x.admin1_id))"
+    ),
 )
 COUNTRY_MONTH = Rollup(
     "country_month",
@@ -216,12 +221,15 @@ _UPDATED = (
     + f" {_PAIRS} AND NOT ({_SAME_GROUP})"
 )  # fmt: skip
 
-# The (country code, name) pairs of the places an update changed in a way that moves events
+# The (country code, name) pairs of the places an update changed in a way that moves their events
 # between groups (country, its name, the path or the admin1 label, which decide the admin1).
 _PLACE_COLUMNS = "{t}.country_code, {t}.country_name, {t}.path, {t}.admin1"
 _PLACES_MOVED = " UNION ".join(
     f"SELECT {side}.country_code, {side}.country_name FROM old_places o JOIN new_places n ON n.id = o.id "
-    f"WHERE ({_PLACE_COLUMNS.format(t='o')}) IS DISTINCT FROM ({_PLACE_COLUMNS.format(t='n')})"
+    f"WHERE ({_PLACE_COLUMNS.format(t='o')}) IS DISTINCT FROM ({_PLACE_COLUMNS.format(t='n')}) "
+    # Only places with events of their own: a new place gets its path by an update (an import
+    # makes hundreds), and a moved place's descendants are updated row by row, each its own call.
+    "AND EXISTS (SELECT 1 FROM events_event e WHERE e.place_id = o.id)"
     for side in ("o", "n")
 )
 
