@@ -1,26 +1,35 @@
-"""The monthly rollup: events and fatalities per (country, month, status, type), kept exact.
+"""The rollups: events and fatalities per country, month, admin1, status and type, kept exact.
 
-`MonthlyRollup` holds one row per country code and name, month of `event_date`, status, event
-type, sub-event type and disorder type that has events: about 120,000 rows for a million events.
-The aggregates read it instead of the events when a request's keys, period and filters are
-answerable from it (`events.aggregates`), which turns a GROUP BY over every event into one over
-a tenth as many rows.
+Four tables, each one GROUP BY of the events (`Rollup.grouped`), with `events`, `fatalities`,
+`first_date` and `last_date` per group; rows at a million events in docs/benchmarks.md:
 
-On PostgreSQL the rollup is kept by statement-level triggers with transition tables, in the
-same transaction as the write, so every way of writing events keeps it exact: the services,
-the importers' COPY and bulk_create, UPDATE … FROM, merges, deletes, publish and retract, and
+- `CountryMonthRollup`: country, month of `event_date`, status (country × month dashboards);
+- `TypeMonthRollup`: month, status, event type, sub-event type, disorder type;
+- `Admin1Rollup`: country, admin1, status and the types, all dates together (the explorer's map);
+- `MonthlyRollup`: country, month, status and the types (whatever the coarser ones cannot answer).
+
+The aggregates read the one with fewest rows that holds a request's keys, period and filters
+(`events.aggregates.rollup_for`), else the events.
+
+On PostgreSQL they are kept by statement-level triggers with transition tables, in the same
+transaction as the write, so every way of writing events keeps them exact: the services, the
+importers' COPY and UPDATE … FROM, bulk_create, merges, deletes, publish and retract, and
 `seed_demo`. Triggers rather than service code because a bulk path that forgets to call the
-service would silently skew every dashboard; a trigger cannot be forgotten.
+service would silently skew every dashboard; a trigger cannot be forgotten. Each statement's
+changed rows are grouped once at the finest grain (`events_rollup_delta`), then each rollup adds
+them up at its own:
 
 - INSERT adds each group's count, fatalities and dates (an upsert);
-- UPDATE of date, place, status, a type or fatalities subtracts the old rows' groups and adds the
-  new ones'; DELETE subtracts. A group left with no events is deleted; a group whose first or
-  last date left recomputes them from the events (one index range of the month);
-- a change of a place's country code or name recomputes the rows of the countries involved;
-- TRUNCATE of events empties the rollup.
+- UPDATE: an event that stays in its groups adds only its change of fatalities; one whose date,
+  place, status or type changes leaves its old groups and joins new ones; DELETE leaves. A group
+  left with no events is deleted; a group whose first or last date left recounts them from the
+  events (an index range: the month's dates, or the admin1's places);
+- a change of a place's country, its name, path or admin1 label, for a place with events,
+  recounts the countries involved;
+- TRUNCATE of events empties them.
 
-SQLite has no such triggers here: the table stays empty and the aggregates read events.
-`check_rollups` compares the rollup with the events' own GROUP BY and `--rebuild` rewrites it.
+SQLite has no such triggers here: the tables stay empty and the aggregates read events.
+`check_rollups` compares them with the events' own GROUP BY and `--rebuild` rewrites them.
 """
 
 from __future__ import annotations
