@@ -11,6 +11,10 @@ readable names (and coordinates) of the grouped ids::
         GROUP BY <keys>, <period>) g
     LEFT JOIN places_place a1 ON a1.id = g.admin1_id …
 
+On PostgreSQL a request whose keys, period and filters a rollup holds (events/rollups.py) reads
+that rollup instead of the events, in the same statement shape: its rows stand for `f`, each
+adding its own events, fatalities and dates (`rollup_for`; the tests prove both equal).
+
 Admin levels come from each event's place: its materialised path ("/<country>/<admin1>/…/")
 holds the ids of its ancestors, and its denormalised labels (country_name, admin1, admin2) say
 which of them exist, so the admin1 of a place is the path's second id when the place is in a
