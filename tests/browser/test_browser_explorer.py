@@ -10,12 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.management import call_command
 
-from tests.test_browser import CHROMIUM_ARGS, chromium  # noqa: F401 (a fixture)
+from tests.browser.test_browser import CHROMIUM_ARGS, chromium  # noqa: F401 (a fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
-SEED = Path(__file__).resolve().parent.parent / "fixtures" / "seed.json"
+SEED = Path(__file__).resolve().parents[2] / "fixtures" / "seed.json"
 ARTIFACTS = Path(
-    os.environ.get("CHRONICLE_ARTIFACTS", Path(__file__).resolve().parent.parent / ".ci" / "artifacts")
+    os.environ.get("CHRONICLE_ARTIFACTS", Path(__file__).resolve().parents[2] / ".ci" / "artifacts")
 )
 
 # Pixels of a canvas in a colour near one event type's (the circles are drawn 85 % opaque).
