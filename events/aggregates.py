@@ -470,7 +470,10 @@ def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False) -> _Sq
     if geographic:
         sql.outer += [("latitude", f"{geographic}.latitude"), ("longitude", f"{geographic}.longitude")]
     if spec.period:
-        sql.group.append(("period", _period_sql(spec.period, "f.agg_date", vendor)))
+        # A rollup's month is its period's first day already: grouping on the column itself
+        # spares PostgreSQL a date_trunc per row (country × month: 25,000 of them).
+        period = "f.agg_date" if rolled and spec.period == "month" else None
+        sql.group.append(("period", period or _period_sql(spec.period, "f.agg_date", vendor)))
         sql.outer.append(("period", "g.period"))
         sql.order.append("g.period")
     if rolled:
