@@ -542,13 +542,14 @@ def aggregate_rows(queryset: QuerySet, spec: AggregateSpec, *, max_rows: int | N
                 "choose a longer period."
             }
         )
-    rows = []
-    for record in records:
-        row = dict(zip(aliases, record, strict=True))
-        for name in ("period", "first_date", "last_date"):
-            if name in row:
+    rows = [dict(zip(aliases, record, strict=True)) for record in records]
+    # psycopg returns dates already; SQLite returns text. Skipping the conversion on PostgreSQL
+    # saves a third of the Python time of a 25,000-row answer (country × month at 1M events).
+    if connections[queryset.db].vendor != "postgresql":
+        dates = [name for name in ("period", "first_date", "last_date") if name in aliases]
+        for row in rows:
+            for name in dates:
                 row[name] = _as_date(row[name])
-        rows.append(row)
     if "place" in spec.keys:
         places = {row["place_id"] for row in rows}
         if len(places) > MAX_PLACES:
