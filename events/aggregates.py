@@ -11,6 +11,10 @@ readable names (and coordinates) of the grouped ids::
         GROUP BY <keys>, <period>) g
     LEFT JOIN places_place a1 ON a1.id = g.admin1_id …
 
+On PostgreSQL a request whose keys, period and filters a rollup holds (events/rollups.py) reads
+that rollup instead of the events, in the same statement shape: its rows stand for `f`, each
+adding its own events, fatalities and dates (`rollup_for`; the tests prove both equal).
+
 Admin levels come from each event's place: its materialised path ("/<country>/<admin1>/…/")
 holds the ids of its ancestors, and its denormalised labels (country_name, admin1, admin2) say
 which of them exist, so the admin1 of a place is the path's second id when the place is in a
@@ -34,7 +38,7 @@ from core.api.exceptions import ParameterError
 from core.api.filters import StrictBooleanField
 from core.vocab import Status
 from events.filters import EventFilter, as_query_dict
-from events.models import Event
+from events.models import Admin1Rollup, CountryMonthRollup, Event, MonthlyRollup, TypeMonthRollup
 
 MAX_ROWS = 50_000  # rows of one answer, padding included
 MAX_PLACES = 5_000  # places of one `by=place` answer (a map's points)
@@ -270,6 +274,61 @@ def _period_count(period: str, first: dt.date, last: dt.date) -> int:
 
 
 # ---------------------------------------------------------------------------------------------
+# The monthly rollup (events/rollups.py): which requests it answers
+
+# The filters the rollups answer, and the column each filters on (the others, dates included,
+# need the events: the date filters take an event's whole period, not its month).
+ROLLUP_FILTERS = {
+    "status": "status",
+    "country": "country_code",
+    "event_type": "event_type",
+    "sub_event_type": "sub_event_type",
+    "disorder_type": "disorder_type",
+}
+_TYPES = frozenset({"event_type", "sub_event_type", "disorder_type"})
+_MONTHS = (None, "month", "year")
+# (rollup, the keys and filters it holds, the periods it answers), fewest rows first: the first
+# that answers a request serves it.
+ROLLUPS = (
+    (CountryMonthRollup, frozenset({"country", "status"}), _MONTHS),
+    (TypeMonthRollup, _TYPES | {"status"}, _MONTHS),
+    (Admin1Rollup, _TYPES | {"country", "admin1", "status"}, (None,)),
+    (MonthlyRollup, _TYPES | {"country", "status"}, _MONTHS),
+)
+NOT_FILTERS = frozenset({*AGGREGATE_PARAMETERS, "format"})
+# The rollups' columns for the events' columns the statement reads.
+ROLLUP_COLUMNS = {
+    "event_date": "month",
+    "place__country_code": "country_code",
+    "place__country_name": "country_name",
+}
+
+
+def rollup_for(spec: AggregateSpec, params: Mapping, *, using: str = "default") -> type | None:
+    """The rollup that answers `spec` with these parameters (its keys and period, only the filters
+    it holds, on a database that keeps it: PostgreSQL), the one with fewer rows first; or None."""
+    sent = {name for name in params if name not in NOT_FILTERS and any(_values(params, name))}
+    # PostgreSQL keeps them from their migration on (no query asks whether the triggers exist).
+    if not sent <= ROLLUP_FILTERS.keys() or connections[using].vendor != "postgresql":
+        return None
+    for model, holds, periods in ROLLUPS:
+        if set(spec.keys) <= holds and sent <= holds and spec.period in periods:
+            return model
+    return None
+
+
+def rollup_queryset(model: type, cleaned: Mapping, statuses: list[str]) -> QuerySet:
+    """The rows of rollup `model` of these statuses that the event filters in `cleaned` select."""
+    # No status at all (an anonymous caller asking for drafts) selects nothing; `status__in=[]`
+    # would not compile to SQL, and no row has an empty status.
+    rows = model.objects.filter(status__in=statuses or [""])
+    for name, column in ROLLUP_FILTERS.items():
+        if name != "status" and cleaned.get(name):  # rollup_for chose a rollup that holds it
+            rows = rows.filter(**{f"{column}__in": list(cleaned[name])})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
 # SQL
 
 
@@ -350,7 +409,9 @@ _FIRST_LINK = (
 )
 
 
-def _build_sql(spec: AggregateSpec, vendor: str) -> _Sql:
+def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False) -> _Sql:
+    """The statement's pieces over events, or over the monthly rollup when `rolled` (its `month`
+    stands for the date, and each row adds its own events, fatalities and dates)."""
     sql = _Sql(source={"agg_date": "event_date", "agg_fatalities": "fatalities"})
     keys = spec.keys
     if any(key in keys for key in ("country", "admin1", "admin2", "place")):
@@ -360,11 +421,15 @@ def _build_sql(spec: AggregateSpec, vendor: str) -> _Sql:
         sql.outer += [("country_code", "g.country_code"), ("country", "g.country")]
         sql.order += ["g.country", "g.country_code"]
     for level in ("admin1", "admin2"):
-        if level in keys:
+        if level in keys and rolled:  # the admin1 rollup's own column (0: in no admin1)
+            sql.source["agg_admin1_id"] = "admin1_id"
+            sql.group.append((f"{level}_id", "NULLIF(f.agg_admin1_id, 0)"))
+        elif level in keys:
             sql.source.update(agg_path="place__path", agg_admin1="place__admin1")
             if level == "admin2":
                 sql.source["agg_admin2"] = "place__admin2"
             sql.group.append((f"{level}_id", _admin_id_sql(level, vendor)))
+        if level in keys:
             sql.lookups.append(f"LEFT JOIN places_place {level} ON {level}.id = g.{level}_id")
             sql.outer += [(f"{level}_id", f"g.{level}_id"), (level, f"COALESCE({level}.name, '')")]
             sql.order += [f"COALESCE({level}.name, '')", f"g.{level}_id"]
@@ -405,15 +470,29 @@ def _build_sql(spec: AggregateSpec, vendor: str) -> _Sql:
     if geographic:
         sql.outer += [("latitude", f"{geographic}.latitude"), ("longitude", f"{geographic}.longitude")]
     if spec.period:
-        sql.group.append(("period", _period_sql(spec.period, "f.agg_date", vendor)))
+        # A rollup's month is its period's first day already: grouping on the column itself
+        # spares PostgreSQL a date_trunc per row (country × month: 25,000 of them).
+        period = "f.agg_date" if rolled and spec.period == "month" else None
+        sql.group.append(("period", period or _period_sql(spec.period, "f.agg_date", vendor)))
         sql.outer.append(("period", "g.period"))
         sql.order.append("g.period")
-    sql.aggregates += [
-        ("events", "COUNT(*)"),
-        ("fatalities", "COALESCE(SUM(f.agg_fatalities), 0)"),
-        ("first_date", "MIN(f.agg_date)"),
-        ("last_date", "MAX(f.agg_date)"),
-    ]
+    if rolled:
+        if not spec.period:
+            del sql.source["agg_date"]  # the admin1 rollup has no month
+        sql.source.update(agg_events="events", agg_first_date="first_date", agg_last_date="last_date")
+        sql.aggregates += [
+            ("events", "CAST(COALESCE(SUM(f.agg_events), 0) AS BIGINT)"),
+            ("fatalities", "CAST(COALESCE(SUM(f.agg_fatalities), 0) AS BIGINT)"),
+            ("first_date", "MIN(f.agg_first_date)"),
+            ("last_date", "MAX(f.agg_last_date)"),
+        ]
+    else:
+        sql.aggregates += [
+            ("events", "COUNT(*)"),
+            ("fatalities", "COALESCE(SUM(f.agg_fatalities), 0)"),
+            ("first_date", "MIN(f.agg_date)"),
+            ("last_date", "MAX(f.agg_date)"),
+        ]
     sql.outer += [(name, f"g.{name}") for name in ("events", "fatalities", "first_date", "last_date")]
     return sql
 
@@ -421,8 +500,10 @@ def _build_sql(spec: AggregateSpec, vendor: str) -> _Sql:
 def _statement(queryset: QuerySet, spec: AggregateSpec, limit: int | None) -> tuple[str, list, list[str]]:
     """(SQL, parameters, column aliases) of the one statement answering `spec` over `queryset`."""
     vendor = connections[queryset.db].vendor
-    sql = _build_sql(spec, vendor)
-    values = {alias: F(path) for alias, path in sql.source.items()}
+    rolled = queryset.model in {model for model, _, _ in ROLLUPS}
+    sql = _build_sql(spec, vendor, rolled=rolled)
+    columns = ROLLUP_COLUMNS if rolled else {}
+    values = {alias: F(columns.get(path, path)) for alias, path in sql.source.items()}
     source, params = queryset.order_by().values(**values).query.sql_with_params()
     group_select = [f"{expression} AS {alias}" for alias, expression in sql.group]
     grouped = (
@@ -461,13 +542,14 @@ def aggregate_rows(queryset: QuerySet, spec: AggregateSpec, *, max_rows: int | N
                 "choose a longer period."
             }
         )
-    rows = []
-    for record in records:
-        row = dict(zip(aliases, record, strict=True))
-        for name in ("period", "first_date", "last_date"):
-            if name in row:
+    rows = [dict(zip(aliases, record, strict=True)) for record in records]
+    # psycopg returns dates already; SQLite returns text. Skipping the conversion on PostgreSQL
+    # saves a third of the Python time of a 25,000-row answer (country × month at 1M events).
+    if connections[queryset.db].vendor != "postgresql":
+        dates = [name for name in ("period", "first_date", "last_date") if name in aliases]
+        for row in rows:
+            for name in dates:
                 row[name] = _as_date(row[name])
-        rows.append(row)
     if "place" in spec.keys:
         places = {row["place_id"] for row in rows}
         if len(places) > MAX_PLACES:
@@ -586,17 +668,18 @@ def aggregate(
         if not params.get("status"):
             events = events.published()
     filterset = EventFilter(params, queryset=events)
-    rows = aggregate_rows(filterset.qs, spec)  # .qs raises ParameterError naming a bad filter
-    result = AggregateResult(
-        spec=spec,
-        rows=rows,
-        statuses=statuses_included(
-            user=user,
-            params=params,
-            published_by_default=not include_unpublished,
-            include_unpublished=include_unpublished,
-        ),
+    source = filterset.qs  # raises ParameterError naming a bad filter
+    statuses = statuses_included(
+        user=user,
+        params=params,
+        published_by_default=not include_unpublished,
+        include_unpublished=include_unpublished,
     )
+    rollup = rollup_for(spec, params, using=source.db)
+    if rollup:
+        source = rollup_queryset(rollup, filterset.form.cleaned_data, statuses)
+    rows = aggregate_rows(source, spec)
+    result = AggregateResult(spec=spec, rows=rows, statuses=statuses)
     if spec.fill:
         first, last = filter_bounds(filterset.form.cleaned_data)
         result.rows, result.start, result.end = pad(rows, spec, first=first, last=last)

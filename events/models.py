@@ -597,3 +597,134 @@ class ExportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.format} export #{self.pk} ({self.get_state_display()})"
+
+
+class RollupRow(models.Model):
+    """What every rollup row holds besides its key (events/rollups.py)."""
+
+    status = models.CharField(max_length=10, choices=Status.choices)
+    events = models.IntegerField()
+    fatalities = models.BigIntegerField()
+    first_date = models.DateField()
+    last_date = models.DateField()
+
+    class Meta:
+        abstract = True
+
+
+class CountryKey(models.Model):
+    country_code = models.CharField(max_length=3)
+    country_name = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+
+
+class TypeKey(models.Model):
+    event_type = models.CharField(max_length=40)
+    sub_event_type = models.CharField(max_length=50)
+    disorder_type = models.CharField(max_length=40)
+
+    class Meta:
+        abstract = True
+
+
+def _rollup_key(name: str, *fields: str) -> list:
+    return [models.UniqueConstraint(fields=list(fields), name=name)]
+
+
+class MonthlyRollup(CountryKey, TypeKey, RollupRow):
+    """Events and fatalities per country, month of event_date, status and type: a copy of the
+    events' own GROUP BY that the aggregates read when a request is answerable from it.
+
+    Kept exact on PostgreSQL by statement-level triggers on events and places (events/rollups.py),
+    in the transaction of every write, whatever writes (services, COPY, bulk updates, deletes).
+    Empty on SQLite, where the aggregates always read events. Never written by Django. The
+    coarser rollups below answer the commonest requests from fewer rows.
+    """
+
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = "monthly rollup row"
+        constraints = _rollup_key(
+            "monthly_rollup_key",
+            "country_code",
+            "country_name",
+            "month",
+            "status",
+            "event_type",
+            "sub_event_type",
+            "disorder_type",
+        )
+
+    def __str__(self) -> str:
+        return (
+            f"{self.country_code} {self.month:%Y-%m} {self.status} {self.sub_event_type or self.event_type}"
+        )
+
+
+class CountryMonthRollup(CountryKey, RollupRow):
+    """Events per country, month and status, every type together (country × month dashboards)."""
+
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = "country-month rollup row"
+        constraints = _rollup_key(
+            "country_month_rollup_key", "country_code", "country_name", "month", "status"
+        )
+        # Country × month of one status read in the groups' order from the index alone: a
+        # streaming GroupAggregate instead of a hash aggregate spilling to disk (the statement's
+        # grouping 60 → 16 ms at 1M events; docs/benchmarks.md).
+        indexes = [
+            models.Index(
+                fields=["status", "country_code", "month"],
+                include=["country_name", "events", "fatalities", "first_date", "last_date"],
+                name="country_month_rollup_read_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_code} {self.month:%Y-%m} {self.status}"
+
+
+class TypeMonthRollup(TypeKey, RollupRow):
+    """Events per type, month and status, every country together (type × period over everything)."""
+
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = "type-month rollup row"
+        constraints = _rollup_key(
+            "type_month_rollup_key", "month", "status", "event_type", "sub_event_type", "disorder_type"
+        )
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.status} {self.sub_event_type or self.event_type}"
+
+
+class Admin1Rollup(CountryKey, TypeKey, RollupRow):
+    """Events and fatalities per country, first-level division, status and type, all dates
+    together: what the explorer's map and admin1 table read when no date filter is set.
+    `admin1_id` is the place id of the division, 0 for events in none (an id, not a foreign key:
+    the places' own paths say which it is)."""
+
+    admin1_id = models.BigIntegerField()
+
+    class Meta:
+        verbose_name = "admin1 rollup row"
+        constraints = _rollup_key(
+            "admin1_rollup_key",
+            "country_code",
+            "country_name",
+            "admin1_id",
+            "status",
+            "event_type",
+            "sub_event_type",
+            "disorder_type",
+        )
+
+    def __str__(self) -> str:
+        kind = self.sub_event_type or self.event_type
+        return f"{self.country_code} admin1 {self.admin1_id} {self.status} {kind}"

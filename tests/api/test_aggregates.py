@@ -517,3 +517,17 @@ def test_an_unknown_parameter_is_refused_naming_it(world):
         response = client_for().get(f"{url}?by=country&periods=week")
         assert response.status_code == 400, url
         assert response.json()["errors"][0]["parameter"] == "periods"
+
+
+def test_a_large_answer_is_gzipped_for_clients_that_accept_it_and_equal_to_the_plain_one(world):
+    import gzip
+    import json
+
+    client = client_for(None)
+    plain = client.get(URL, {"by": "country,event_type", "period": "week"})
+    zipped = client.get(URL, {"by": "country,event_type", "period": "week"}, HTTP_ACCEPT_ENCODING="gzip")
+    assert plain.status_code == zipped.status_code == 200
+    assert "Content-Encoding" not in plain and zipped["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped["Vary"]
+    assert json.loads(gzip.decompress(zipped.content)) == plain.json()
+    assert len(zipped.content) < len(plain.content) / 3
