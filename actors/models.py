@@ -63,7 +63,7 @@ class Actor(models.Model):
         return self.name
 
     def clean(self) -> None:
-        # A look-alike name would pass for another actor (events/textcheck.py).
+        # A look-alike name would pass for another actor (core/textcheck.py).
         if problem := name_problem(self.name or ""):
             raise ValidationError({"name": problem})
 

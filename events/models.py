@@ -58,7 +58,7 @@ class Source(models.Model):
         return self.name
 
     def clean(self) -> None:
-        # A look-alike name would pass for another source (events/textcheck.py).
+        # A look-alike name would pass for another source (core/textcheck.py).
         if problem := name_problem(self.name or ""):
             raise ValidationError({"name": problem})
 
