@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Q
-from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from actors.models import Actor, ActorRelation
 from core.merging import merge_into, merged_aliases
 from events.models import Event, EventActor
+from events.services import events_new_versions
 
 SHOWN = 10  # events or relations named in a refusal
 
@@ -62,14 +62,8 @@ def _merge_one(survivor: Actor, other: Actor, by) -> None:
     roles = list(EventActor.objects.filter(actor=other))
     # Each event concerned gets a new version (mirrors pull it again) before its actor rows change,
     # so the change belongs to that version in the event's history (events.history).
-    now = timezone.now()
     events = list(Event.objects.select_for_update().filter(pk__in={row.event_id for row in roles}))
-    for event in events:
-        event.version += 1
-        event.updated_at, event.updated_by = now, by
-    bulk_update_with_history(
-        events, Event, ["version", "updated_at", "updated_by"], default_user=by, default_change_reason=reason
-    )
+    events_new_versions(events=events, by=by, change_reason=reason)
     for row in roles:
         row.actor = survivor
     bulk_update_with_history(roles, EventActor, ["actor"], default_user=by, default_change_reason=reason)

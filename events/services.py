@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from simple_history.models import registered_models
+from simple_history.utils import bulk_update_with_history
 
 from core.exceptions import StaleVersionError
 from core.vocab import ActorRole, RetractionReason, Status
@@ -24,20 +25,13 @@ from events.models import CLEAN_EXCLUDE, Citation, Event, EventActor, EventIdCou
 from events.rules import Action
 
 
-def _check(by, action: Action, event: Event | None = None, **kwargs: Any) -> None:
-    """A person's write is checked in full; a system write (by=None) against the state rules only."""
+def _check(by, action: Action, obj=None, *, model=Event, **kwargs: Any) -> None:
+    """A person's write is checked in full; a system write (by=None) against the state rules only.
+    `model`: the event's own (default), or a part hanging off `event=` (a citation, an actor's part)."""
     if by is None:
-        rules.check_state(action, event, model=Event, **kwargs)
+        rules.check_state(action, obj, model=model, **kwargs)
     else:
-        rules.check(by, action, event, model=Event, **kwargs)
-
-
-def _check_part(by, action: Action, model, event: Event) -> None:
-    """As _check, for a row hanging off `event` (a citation, an actor's part)."""
-    if by is None:
-        rules.check_state(action, model=model, event=event)
-    else:
-        rules.check(by, action, model=model, event=event)
+        rules.check(by, action, obj, model=model, **kwargs)
 
 
 def event_id_next(*, prefix: str) -> str:
@@ -191,6 +185,25 @@ def event_new_version(*, event: Event, by=None, change_reason: str = "") -> Even
     return event
 
 
+def events_new_versions(
+    *, events: list[Event], by=None, change_reason: str, fields: Iterable[str] = ()
+) -> None:
+    """Give many events a new version at once (a merge re-points their actors or places), with one
+    history row each; `fields`: what the caller changed on them besides. Lock them first
+    (select_for_update) and call this before their parts change, as event_new_version."""
+    now = timezone.now()
+    for event in events:
+        event.version += 1
+        event.updated_at, event.updated_by = now, by
+    bulk_update_with_history(
+        events,
+        Event,
+        [*fields, "version", "updated_at", "updated_by"],
+        default_user=by,
+        default_change_reason=change_reason,
+    )
+
+
 def citation_save(*, citation: Citation, by=None, change_reason: str = "") -> Citation:
     """Save a citation from its own screen: the event it leaves and the one it joins get a new
     version first (moving it is a change of both)."""
@@ -198,7 +211,7 @@ def citation_save(*, citation: Citation, by=None, change_reason: str = "") -> Ci
         previous = Citation.objects.filter(pk=citation.pk).values_list("event_id", flat=True).first()
         for event_pk in dict.fromkeys(pk for pk in (previous, citation.event_id) if pk is not None):
             event = citation.event if event_pk == citation.event_id else Event.objects.get(pk=event_pk)
-            _check_part(by, Action.CHANGE, Citation, event)
+            _check(by, Action.CHANGE, model=Citation, event=event)
             event_new_version(event=event, by=by, change_reason=change_reason)
         citation.full_clean()
         citation.save()
@@ -207,7 +220,7 @@ def citation_save(*, citation: Citation, by=None, change_reason: str = "") -> Ci
 
 def citation_delete(*, citation: Citation, by=None) -> None:
     """Delete a citation from its own screen; its event gets a new version first."""
-    _check_part(by, Action.DELETE, Citation, citation.event)
+    _check(by, Action.DELETE, model=Citation, event=citation.event)
     with transaction.atomic():
         event_new_version(event=citation.event, by=by)
         citation.delete()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
-
 from core.merging import merge_into, merged_aliases
 from events.models import Event
+from events.services import events_new_versions
 from places.models import KIND_RANK, Place
 
 
@@ -42,19 +40,10 @@ def place_merge(*, survivor: Place, others: list[Place], by=None) -> Place:
 
 def _merge_one(survivor: Place, other: Place, by) -> None:
     reason = f"Merged place {other} into {survivor}"
-    now = timezone.now()
     events = list(Event.objects.select_for_update().filter(place=other))
     for event in events:
         event.place = survivor
-        event.version += 1
-        event.updated_at, event.updated_by = now, by
-    bulk_update_with_history(
-        events,
-        Event,
-        ["place", "version", "updated_at", "updated_by"],
-        default_user=by,
-        default_change_reason=reason,
-    )
+    events_new_versions(events=events, by=by, change_reason=reason, fields=["place"])
     for child in other.children.all():
         child.parent = survivor
         child._history_user, child._change_reason = by, reason
