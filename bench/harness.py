@@ -35,10 +35,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from bench.sections import write_section
 from events.models import Event
 
 ROOT = Path(__file__).resolve().parent.parent
-BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 
 @dataclass
@@ -274,7 +274,6 @@ def table(results: list[Result]) -> str:
 def report(facts: dict[str, str], bench: Bench, results: list[Result]) -> str:
     return "\n".join(
         [
-            BEGIN,
             f"Run of {facts['date']} on commit `{facts['commit']}`, against {bench.events:,} events.",
             "",
             f"- Machine: {facts['machine']}",
@@ -283,22 +282,8 @@ def report(facts: dict[str, str], bench: Bench, results: list[Result]) -> str:
             "Django test client; SQL queries counted on one extra request.",
             "",
             table(results),
-            END,
         ]
     )
-
-
-def write_report(path: Path, text: str) -> None:
-    """Replace the generated section of the Markdown file, keeping the hand-written rest."""
-    current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1]
-        updated = head + text + tail
-    else:
-        heading = "## Latest `make bench` run"
-        updated = current.rstrip() + ("\n\n" if heading in current else f"\n\n{heading}\n\n") + text + "\n"
-    path.write_text(updated, encoding="utf-8")
 
 
 def main() -> int:
@@ -339,6 +324,7 @@ def main() -> int:
     )
     output = os.environ.get("BENCH_OUTPUT", str(ROOT / "docs" / "benchmarks.md"))
     if output != "-":
-        write_report(Path(output), report(facts, bench, results))
+        # A run at another size than a million events gets its own section (bench/sections.py).
+        write_section(Path(output), kind="bench", events=bench.events, text=report(facts, bench, results))
         print(f"Wrote {output}")
     return 1 if failed else 0

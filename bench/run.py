@@ -8,7 +8,8 @@ Environment:
     BENCH_ONLY         run only scenarios whose name contains this text (comma-separated)
     BENCH_SEED_EVENTS  events for the seed_demo speed scenario, into a scratch database
                        (default 100,000; 0 skips it)
-    BENCH_OUTPUT       the Markdown file to update (default docs/benchmarks.md; "-" for none)
+    BENCH_OUTPUT       the Markdown file to update (default docs/benchmarks.md; "-" for none); a
+                       database of another size than 1M gets its own section (bench/sections.py)
 """
 
 import os

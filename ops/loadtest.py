@@ -14,7 +14,8 @@ What it does (docs/architecture.md, "Load test"):
 5. Starts EXPORTS full CSV exports of every event (/api/v1/exports/events.csv) at once and checks
    that each completes (HTTP 200, the whole chunked body, a line per event) within a time cap.
 6. Prints requests/s, p50/p95/p99 per kind of page and the errors, and writes them into
-   docs/benchmarks.md between the `loadtest` markers (LOADTEST_OUTPUT=- to skip).
+   docs/benchmarks.md between the `loadtest` markers of the database's size (LOADTEST_OUTPUT=- to
+   skip; bench/sections.py).
 
 Every non-200 answer and every failed connection counts as an error. The client threads run
 on the same machine as the server and the database, so the numbers are pessimistic.
@@ -47,9 +48,9 @@ from urllib.parse import parse_qs, urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.sections import REFERENCE_EVENTS, size_key, write_section  # noqa: E402 - one writer for both reports
 from config import gunicorn as server_settings  # noqa: E402 - the settings `make serve` uses
 
-BEGIN, END = "<!-- loadtest:begin -->", "<!-- loadtest:end -->"
 KINDS = ("list", "detail", "filter")
 MIX = {"list": 0.4, "detail": 0.3, "filter": 0.3}  # share of each kind of page
 LIST_TARGET_P95_MS = 200
@@ -522,8 +523,9 @@ def postgres_version() -> str:
 def report(
     *, args, sample: Sample, summary: dict, exports: list[ExportOutcome], rss_growth_mb: float, note: str
 ) -> str:
+    size = "" if size_key(sample.events) == REFERENCE_EVENTS else f" at {size_key(sample.events):,} events"
     lines = [
-        "### Latest run",
+        f"### Latest run{size}",
         "",
         f"`make loadtest` (ops/loadtest.py), {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, "
         f"commit {commit(args.commit)}.",
@@ -601,18 +603,6 @@ def report(
         f"gunicorn worker during the exports: {rss_growth_mb:,.0f} MB.",
     ]
     return "\n".join(lines) + "\n"
-
-
-def write_report(path: Path, section: str) -> None:
-    """Replace the text between the loadtest markers (appending them the first time)."""
-    block = f"{BEGIN}\n{section}{END}\n"
-    current = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        current = head + block + rest.split(END, 1)[1].lstrip("\n")
-    else:
-        current = current.rstrip("\n") + "\n\n" + block
-    path.write_text(current)
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -738,7 +728,8 @@ def main(argv: list[str] | None = None) -> int:
         json.dumps({"summary": summary, "exports": [vars(outcome) for outcome in exports]}, indent=2)
     )
     if args.output != "-":
-        write_report(Path(args.output), section)
+        # A database of another size than a million events gets its own section (bench/sections.py).
+        write_section(Path(args.output), kind="loadtest", events=sample.events, text=section)
         print(f"Wrote the Load test section of {args.output}.")
     print(section)
     failed = summary.get("all", {}).get("errors", 0) or any(outcome.error for outcome in exports)
