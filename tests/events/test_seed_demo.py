@@ -8,12 +8,22 @@ from collections import Counter
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from actors.models import Actor
 from core.vocab import ActorRole, EventType, InterCode, Status, SubEventType, interaction_for, is_valid_pair
+from events import rollups
 from events.demo import demo_clear, demo_seed
-from events.models import Citation, Event, EventActor, EventIdCounter, ImportBatch, Source, Tombstone
+from events.models import (
+    Citation,
+    CountryMonthRollup,
+    Event,
+    EventActor,
+    EventIdCounter,
+    ImportBatch,
+    Source,
+    Tombstone,
+)
 from events.services import event_create
 from places.models import Place, PlaceKind
 
@@ -252,3 +262,38 @@ def test_a_bulk_load_drops_and_restores_the_same_indexes_and_foreign_keys(demo):
     assert schema() == before
     assert any("gin" in definition for (definition,) in before[0])
     assert Event.objects.count() == N + 40
+
+
+@pytest.mark.postgres
+def test_a_bulk_load_rebuilds_the_rollups_once_instead_of_keeping_them_batch_by_batch(demo):
+    def insert_trigger() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT tgenabled FROM pg_trigger WHERE tgname = 'events_rollup_insert' "
+                "AND tgrelid = 'events_event'::regclass"
+            )
+            return cursor.fetchone()[0]
+
+    during = []
+    summary = demo_seed(
+        events=40,
+        seed=SEED,
+        batch_size=10,
+        rebuild_indexes=True,
+        progress=lambda n: during.append(insert_trigger()),
+    )
+
+    assert during == ["D"] * 4  # off while the batches are written
+    assert insert_trigger() == "O"  # and on again afterwards
+    assert "rollups rebuilt" in summary.phase_seconds
+    assert rollups.differences() == []
+    assert CountryMonthRollup.objects.aggregate(n=Sum("events"))["n"] == N + 40
+
+
+@pytest.mark.postgres
+def test_a_small_top_up_keeps_the_rollups_through_their_trigger(demo):
+    summary = demo_seed(events=40, seed=SEED, rebuild_indexes=False)
+
+    assert "rollups rebuilt" not in summary.phase_seconds
+    assert rollups.differences() == []
+    assert CountryMonthRollup.objects.aggregate(n=Sum("events"))["n"] == N + 40
