@@ -36,7 +36,8 @@ def write_section(path: Path, *, kind: str, events: int, text: str) -> None:
     the end of the file when that is missing too).
     """
     begin, end = markers(kind, events)
-    block = f"{begin}\n{text.strip(chr(10))}\n{end}"
+    body = text.strip("\n")
+    block = f"{begin}\n{body}\n{end}" if body else f"{begin}\n{end}"
     current = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
     if begin in current and end in current:
         head, rest = current.split(begin, 1)

@@ -1,5 +1,6 @@
 """The generated sections of docs/benchmarks.md: each size of database keeps its own."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,10 @@ def test_rewriting_the_real_document_with_its_own_sections_changes_nothing(tmp_p
         write_section(copy, kind=kind, events=1_000_000, text=inside)
 
     assert copy.read_text(encoding="utf-8") == real.read_text(encoding="utf-8")
+
+
+def test_the_real_document_holds_each_marker_once():
+    text = (Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    found = re.findall(r"<!-- [a-z]+(?::\d+)?:(?:begin|end) -->", text)
+
+    assert found and len(found) == len(set(found))
