@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from core.sql import ARRAY_SEPARATOR
+from core.sql import ARRAY_SEPARATOR, ids_in
 from core.vocab import Status
 from events.models import DuplicateDecision, Event
 
@@ -291,10 +291,7 @@ def duplicate_candidates_of(*, event_pks: Iterable[int]) -> dict[int, list[Candi
     found: dict[int, list[Candidate]] = {}
     if not pks:
         return found
-    if connection.vendor == "postgresql":
-        where, params = "e.id = ANY(string_to_array(%s, ',')::bigint[])", [",".join(map(str, pks))]
-    else:
-        where, params = f"e.id IN ({', '.join(['%s'] * len(pks))})", pks
+    where, params = ids_in("e.id", pks)
     for a_pk, candidate in _run(where, params, many=True):
         found.setdefault(a_pk, []).append(candidate)
     return found
