@@ -13,7 +13,9 @@ readable names (and coordinates) of the grouped ids::
 
 On PostgreSQL a request whose keys, period and filters a rollup holds (events/rollups.py) reads
 that rollup instead of the events, in the same statement shape: its rows stand for `f`, each
-adding its own events, fatalities and dates (`rollup_for`; the tests prove both equal).
+adding its own events, fatalities and dates (`rollup_for`; the tests prove both equal). When
+each rollup row is one group (`rows_are_groups`: one status, the rollup's own keys), the rows are
+read as they are, in an index's order where one gives the answer's.
 
 Admin levels come from each event's place: its materialised path ("/<country>/<admin1>/…/")
 holds the ids of its ancestors, and its denormalised labels (country_name, admin1, admin2) say
