@@ -13,7 +13,9 @@ readable names (and coordinates) of the grouped ids::
 
 On PostgreSQL a request whose keys, period and filters a rollup holds (events/rollups.py) reads
 that rollup instead of the events, in the same statement shape: its rows stand for `f`, each
-adding its own events, fatalities and dates (`rollup_for`; the tests prove both equal).
+adding its own events, fatalities and dates (`rollup_for`; the tests prove both equal). When
+each rollup row is one group (`rows_are_groups`: one status, the rollup's own keys), the rows are
+read as they are, in an index's order where one gives the answer's.
 
 Admin levels come from each event's place: its materialised path ("/<country>/<admin1>/…/")
 holds the ids of its ancestors, and its denormalised labels (country_name, admin1, admin2) say
@@ -37,6 +39,7 @@ from django.db.models import F, QuerySet
 from core.api.exceptions import ParameterError
 from core.api.filters import StrictBooleanField
 from core.vocab import Status
+from events import rollups
 from events.filters import EventFilter, as_query_dict
 from events.models import Admin1Rollup, CountryMonthRollup, Event, MonthlyRollup, TypeMonthRollup
 
@@ -317,6 +320,24 @@ def rollup_for(spec: AggregateSpec, params: Mapping, *, using: str = "default") 
     return None
 
 
+# The rollup columns a request's keys and period stand for (the others are named alike).
+_GRAIN = {"country": "country_code", "admin1": "admin1_id"}
+
+
+def rows_are_groups(model: type, spec: AggregateSpec, statuses: list[str]) -> bool:
+    """Whether each row of rollup `model` of these statuses is one group of `spec`'s answer: one
+    status counted, and the request's keys and period are the rollup's own. The statement then
+    reads the rows as they are, in an index's order, instead of grouping them again (country ×
+    month over everything: 25,000 groups). A country code under two names is two rows of one group
+    (a place given the code outside its country); `aggregate_rows` merges them."""
+    if len(statuses) != 1 or spec.period not in (None, "month"):
+        return False
+    rollup = next(rollup for rollup in rollups.ROLLUPS if rollup.table == model._meta.db_table)
+    grain = set(rollup.key) - {"status", "country_name"}
+    asked = {_GRAIN.get(key, key) for key in spec.keys} | ({"month"} if spec.period else set())
+    return asked == grain
+
+
 def rollup_queryset(model: type, cleaned: Mapping, statuses: list[str]) -> QuerySet:
     """The rows of rollup `model` of these statuses that the event filters in `cleaned` select."""
     # No status at all (an anonymous caller asking for drafts) selects nothing; `status__in=[]`
@@ -409,15 +430,16 @@ _FIRST_LINK = (
 )
 
 
-def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False) -> _Sql:
+def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False, direct: bool = False) -> _Sql:
     """The statement's pieces over events, or over the monthly rollup when `rolled` (its `month`
-    stands for the date, and each row adds its own events, fatalities and dates)."""
+    stands for the date, and each row adds its own events, fatalities and dates); `direct`: each
+    rollup row is a group (`rows_are_groups`), so its values are read as they are."""
     sql = _Sql(source={"agg_date": "event_date", "agg_fatalities": "fatalities"})
     keys = spec.keys
     if any(key in keys for key in ("country", "admin1", "admin2", "place")):
         sql.source.update(agg_country_code="place__country_code", agg_country_name="place__country_name")
         sql.group.append(("country_code", "f.agg_country_code"))
-        sql.aggregates.append(("country", "MIN(f.agg_country_name)"))
+        sql.aggregates.append(("country", "f.agg_country_name" if direct else "MIN(f.agg_country_name)"))
         sql.outer += [("country_code", "g.country_code"), ("country", "g.country")]
         sql.order += ["g.country", "g.country_code"]
     for level in ("admin1", "admin2"):
@@ -459,8 +481,16 @@ def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False) -> _Sq
             sql.outer += [(f"{key}_id", f"g.{key}_id"), (key, f"{key}.name")]
             sql.order += [f"{key}.name", f"g.{key}_id"]
     geographic = spec.geographic
-    if geographic == "country":
-        # The country's own place: the first of the places of that code.
+    if geographic == "country" and vendor == "postgresql":
+        # The country's own place: the first of the places of that code. LATERAL: a nested loop,
+        # memoized per country, keeps the rows' order, where a join to the grouped places was
+        # hashed and the answer sorted afterwards (docs/benchmarks.md, "Aggregates").
+        sql.lookups.append(
+            "LEFT JOIN LATERAL (SELECT latitude, longitude FROM places_place WHERE kind = 'country' "
+            "AND country_code = g.country_code ORDER BY id LIMIT 1) country_place ON true"
+        )
+        geographic = "country_place"
+    elif geographic == "country":
         sql.lookups.append(
             "LEFT JOIN (SELECT country_code, MIN(id) AS id FROM places_place WHERE kind = 'country' "
             "GROUP BY country_code) country_id ON country_id.country_code = g.country_code "
@@ -480,6 +510,11 @@ def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False) -> _Sq
         if not spec.period:
             del sql.source["agg_date"]  # the admin1 rollup has no month
         sql.source.update(agg_events="events", agg_first_date="first_date", agg_last_date="last_date")
+    if direct:
+        sql.aggregates += [
+            (name, f"f.agg_{name}") for name in ("events", "fatalities", "first_date", "last_date")
+        ]
+    elif rolled:
         sql.aggregates += [
             ("events", "CAST(COALESCE(SUM(f.agg_events), 0) AS BIGINT)"),
             ("fatalities", "CAST(COALESCE(SUM(f.agg_fatalities), 0) AS BIGINT)"),
@@ -497,11 +532,14 @@ def _build_sql(spec: AggregateSpec, vendor: str, *, rolled: bool = False) -> _Sq
     return sql
 
 
-def _statement(queryset: QuerySet, spec: AggregateSpec, limit: int | None) -> tuple[str, list, list[str]]:
-    """(SQL, parameters, column aliases) of the one statement answering `spec` over `queryset`."""
+def _statement(
+    queryset: QuerySet, spec: AggregateSpec, limit: int | None, *, direct: bool = False
+) -> tuple[str, list, list[str]]:
+    """(SQL, parameters, column aliases) of the one statement answering `spec` over `queryset`
+    (`direct`: a rollup whose rows are the groups, read without grouping them again)."""
     vendor = connections[queryset.db].vendor
     rolled = queryset.model in {model for model, _, _ in ROLLUPS}
-    sql = _build_sql(spec, vendor, rolled=rolled)
+    sql = _build_sql(spec, vendor, rolled=rolled, direct=direct)
     columns = ROLLUP_COLUMNS if rolled else {}
     values = {alias: F(columns.get(path, path)) for alias, path in sql.source.items()}
     source, params = queryset.order_by().values(**values).query.sql_with_params()
@@ -510,7 +548,7 @@ def _statement(queryset: QuerySet, spec: AggregateSpec, limit: int | None) -> tu
         f"SELECT {', '.join(group_select + [f'{e} AS {a}' for a, e in sql.aggregates])} "
         f"FROM ({source}) f {' '.join(sql.links)}"
     )
-    if sql.group:
+    if sql.group and not direct:
         grouped += f" GROUP BY {', '.join(expression for _, expression in sql.group)}"
     statement = (
         f"SELECT {', '.join(f'{e} AS {a}' for a, e in sql.outer)} FROM ({grouped}) g {' '.join(sql.lookups)}"
@@ -528,13 +566,48 @@ def _as_date(value) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def aggregate_rows(queryset: QuerySet, spec: AggregateSpec, *, max_rows: int | None = MAX_ROWS) -> list[dict]:
+def _merge_country_names(records: list[tuple], aliases: list[str]) -> list[tuple]:
+    """Rows read directly from a rollup, one group per row except where a country code has two
+    names: those rows are merged into the first, which holds the smaller name (the rows come
+    sorted by name), as the grouped statement's MIN(name) does."""
+    if "country" not in aliases:  # the type-month rollup: no names
+        return records
+    code, name, events = aliases.index("country_code"), aliases.index("country"), aliases.index("events")
+    pairs = {(record[code], record[name]) for record in records}  # a few per country: cheap to test
+    if len(pairs) == len({pair[0] for pair in pairs}):
+        return records
+    merged: dict[tuple, list] = {}
+    for record in records:
+        group = record[:name] + record[name + 1 : events]  # every key but the name
+        row = merged.get(group)
+        if row is None:
+            merged[group] = list(record)
+            continue
+        row[events] += record[events]
+        row[events + 1] += record[events + 1]  # fatalities
+        row[events + 2] = min(row[events + 2], record[events + 2])  # first_date
+        row[events + 3] = max(row[events + 3], record[events + 3])  # last_date
+    return [tuple(row) for row in merged.values()]
+
+
+def aggregate_rows(
+    queryset: QuerySet, spec: AggregateSpec, *, max_rows: int | None = MAX_ROWS, direct: bool = False
+) -> list[dict]:
     """The groups of `queryset`'s events as dicts (one statement; no padding), sorted by their keys'
-    names and the period. More than `max_rows` groups raise ParameterError naming `by`."""
-    statement, params, aliases = _statement(queryset, spec, None if max_rows is None else max_rows + 1)
+    names and the period. More than `max_rows` groups raise ParameterError naming `by`. `direct`:
+    `queryset` holds rollup rows that are the groups themselves (`rows_are_groups`)."""
+    statement, params, aliases = _statement(
+        queryset, spec, None if max_rows is None else max_rows + 1, direct=direct
+    )
     with connections[queryset.db].cursor() as cursor:
         cursor.execute(statement, params)
         records = cursor.fetchall()
+    if direct:
+        if max_rows is not None and len(records) > max_rows:
+            # Rows, not groups, reached the limit: let the groups decide (rare, and refused anyway
+            # unless a country has two names).
+            return aggregate_rows(queryset, spec, max_rows=max_rows)
+        records = _merge_country_names(records, aliases)
     if max_rows is not None and len(records) > max_rows:
         raise ParameterError(
             {
@@ -678,7 +751,7 @@ def aggregate(
     rollup = rollup_for(spec, params, using=source.db)
     if rollup:
         source = rollup_queryset(rollup, filterset.form.cleaned_data, statuses)
-    rows = aggregate_rows(source, spec)
+    rows = aggregate_rows(source, spec, direct=bool(rollup) and rows_are_groups(rollup, spec, statuses))
     result = AggregateResult(spec=spec, rows=rows, statuses=statuses)
     if spec.fill:
         first, last = filter_bounds(filterset.form.cleaned_data)

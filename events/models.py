@@ -674,14 +674,14 @@ class CountryMonthRollup(CountryKey, RollupRow):
         constraints = _rollup_key(
             "country_month_rollup_key", "country_code", "country_name", "month", "status"
         )
-        # Country × month of one status read in the groups' order from the index alone: a
-        # streaming GroupAggregate instead of a hash aggregate spilling to disk (the statement's
-        # grouping 60 → 16 ms at 1M events; docs/benchmarks.md).
+        # Country × month of one status, whose rows are the answer's groups, read from the index
+        # alone in the answer's order (country name, code, month): no grouping, no sort
+        # (docs/benchmarks.md, "Aggregates").
         indexes = [
             models.Index(
-                fields=["status", "country_code", "month"],
-                include=["country_name", "events", "fatalities", "first_date", "last_date"],
-                name="country_month_rollup_read_idx",
+                fields=["status", "country_name", "country_code", "month"],
+                include=["events", "fatalities", "first_date", "last_date"],
+                name="country_month_rollup_order_idx",
             )
         ]
 

@@ -258,6 +258,10 @@ ANSWERED = [
     {"by": "country,admin1,sub_event_type", "status": "published,draft"},
     {"by": "event_type", "period": "month", "country": "SYR"},  # types in a country: the monthly one
     {"by": "disorder_type", "period": "year", "event_type": "Protests"},
+    # Each rollup row one group (one status, the rollup's own keys): read without regrouping.
+    {"by": "country,sub_event_type,disorder_type", "period": "month"},
+    {"by": "sub_event_type,disorder_type", "period": "month"},
+    {"by": "admin1,sub_event_type,disorder_type"},
 ]
 
 
@@ -278,6 +282,68 @@ def test_the_rollup_answers_as_the_events_do(events, viewer, params, who):
     assert "rollup" not in queries[-1]["sql"]
     assert rolled.rows == plain.rows
     assert (rolled.statuses, rolled.start, rolled.end) == (plain.statuses, plain.start, plain.end)
+
+
+def country_code_under_two_names(places: dict) -> Place:
+    """A place given Syria's code outside Syria (its country name empty), with published events
+    in the months Syria's events have: two rollup rows of one (country code, month) group."""
+    waters = PlaceFactory(name="Syrian waters", parent=None, country_code="SYR")
+    for number in range(6):
+        EventFactory(
+            place=waters,
+            event_date=dt.date(2020, 1 + number % 3, 2 + number),
+            fatalities=number,
+            status=Status.PUBLISHED,
+        )
+    return waters
+
+
+@on_postgres
+@pytest.mark.parametrize("who", ["anonymous", "viewer"])
+def test_rows_read_as_groups_merge_a_country_code_under_two_names(events, places, viewer, who):
+    from django.contrib.auth.models import AnonymousUser
+
+    country_code_under_two_names(places)
+    user = viewer if who == "viewer" else AnonymousUser()
+    params = {"by": "country", "period": "month"}
+    with CaptureQueriesContext(connection) as queries:
+        rolled = aggregate(user=user, params=params)
+    assert "rollup" in queries[-1]["sql"] and "GROUP BY" not in queries[-1]["sql"]
+    plain = aggregate(user=user, params={**params, "fatalities_min": "0"})
+    assert rolled.rows == plain.rows
+    assert [row["country"] for row in rolled.rows if row["country_code"] == "SYR"] == [""] * 3
+
+
+@on_postgres
+def test_rows_read_as_groups_over_the_limit_are_counted_as_groups(events, places):
+    from events.aggregates import AggregateSpec, aggregate_rows, rollup_queryset
+
+    country_code_under_two_names(places)
+    spec = AggregateSpec(by=("country",), period="month")
+    rows = rollup_queryset(CountryMonthRollup, {}, [Status.PUBLISHED])
+    groups = aggregate_rows(rows, spec)
+    assert rows.count() > len(groups)  # Syria's months, each under two names
+    # As many groups as allowed, more rows than that: the answer, not a refusal.
+    assert aggregate_rows(rows, spec, max_rows=len(groups), direct=True) == groups
+
+
+@on_postgres
+@pytest.mark.parametrize(
+    ("params", "statuses", "expected"),
+    [
+        ({"by": "country", "period": "month"}, ["published"], True),
+        ({"by": "country", "period": "month"}, ["draft", "published"], False),  # two rows a group
+        ({"by": "country", "period": "year"}, ["published"], False),  # twelve months a group
+        ({"by": "country"}, ["published"], False),
+        ({"by": "admin1,sub_event_type,disorder_type"}, ["published"], True),
+        ({"by": "admin1,event_type"}, ["published"], False),
+    ],
+)
+def test_rollup_rows_are_read_as_groups_only_when_each_is_one(db, params, statuses, expected):
+    from events.aggregates import parse_spec, rollup_for, rows_are_groups
+
+    spec = parse_spec(params)
+    assert rows_are_groups(rollup_for(spec, params), spec, statuses) is expected
 
 
 @pytest.mark.parametrize(
