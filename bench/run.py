@@ -8,6 +8,8 @@ Environment:
     BENCH_ONLY         run only scenarios whose name contains this text (comma-separated)
     BENCH_SEED_EVENTS  events for the seed_demo speed scenario, into a scratch database
                        (default 100,000; 0 skips it)
+    BENCH_IMPORT_ROWS  rows of the ACLED import scenarios' file (default 100,000)
+    BENCH_IMPORT_INTO_COPY  0 skips the import into a copy of the bench database (long at 1M)
     BENCH_OUTPUT       the Markdown file to update (default docs/benchmarks.md; "-" for none); a
                        database of another size than 1M gets its own section (bench/sections.py)
 """

@@ -232,6 +232,7 @@ class Event(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
+        db_index=False,  # event_created_by_idx: partial, since imports by command leave it empty
     )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -273,7 +274,13 @@ class Event(models.Model):
         help_text="The event this duplicate was merged into (events/merges.py).",
     )
 
-    history = HistoricalRecords(excluded_fields=["period_start", "period_end"], bases=[EventHistoryMarks])
+    # History rows are read by the event's id only (events.history); an index on any other column
+    # of theirs served no read and was written by every import (docs/benchmarks.md).
+    history = HistoricalRecords(
+        excluded_fields=["period_start", "period_end"],
+        bases=[EventHistoryMarks],
+        no_db_index=["event_id", "place", "created_by", "updated_by", "import_batch", "merged_into"],
+    )
     objects = EventQuerySet.as_manager()
 
     class Meta:
@@ -326,7 +333,6 @@ class Event(models.Model):
                 ],
                 name="event_type_date_idx",
             ),
-            models.Index(fields=["disorder_type"], name="event_disorder_idx"),
             models.Index(
                 fields=["status", "event_date", "id", "place", "period_start", "period_end"],
                 name="event_status_date_id_idx",
@@ -354,10 +360,13 @@ class Event(models.Model):
                 include=["status", "event_date", "period_start", "period_end", "place", "event_type"],
                 name="event_updated_cover_idx",
             ),
-            models.Index(fields=["interaction"], name="event_interaction_idx"),
             models.Index(fields=["fatalities"], name="event_fatalities_idx"),
             models.Index(
                 fields=["merged_into"], condition=Q(merged_into__isnull=False), name="event_merged_into_idx"
+            ),
+            # Deleting a user sets their events' created_by to NULL; only a person's events have one.
+            models.Index(
+                fields=["created_by"], condition=Q(created_by__isnull=False), name="event_created_by_idx"
             ),
             # Events whose period is wider than their date (week or month precision, an end date):
             # the likely-duplicate lookup reads them over a month's window, one-day events over
@@ -427,7 +436,8 @@ class EventActor(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Order among associates.")
 
-    history = HistoricalRecords()
+    # Read by the row's id and by its event's (events.history); not by actor.
+    history = HistoricalRecords(no_db_index=["actor"])
 
     class Meta:
         ordering = ["role", "position", "id"]
@@ -465,7 +475,8 @@ class Citation(models.Model):
     """The source behind a claim about an event, with the sentence relied on."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="citations")
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
+    # Indexed by citation_source_event_idx, which leads with it (one index less to write on import).
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations", db_index=False)
     url = models.URLField(blank=True, max_length=1000)
     quote = models.TextField(blank=True, help_text="The sentence this coding relies on.")
     published_on = models.DateField(null=True, blank=True)
@@ -486,7 +497,8 @@ class Citation(models.Model):
         editable=False,
     )
 
-    history = HistoricalRecords()
+    # Read by the row's id and by its event's (events.history); not by source or batch.
+    history = HistoricalRecords(no_db_index=["source", "import_batch"])
 
     class Meta:
         ordering = ["event", "id"]
