@@ -14,6 +14,7 @@ import binascii
 import datetime as dt
 import json
 
+from django.db import connections
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils.dateparse import parse_datetime
 from rest_framework.response import Response
@@ -21,8 +22,9 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.api.exceptions import ParameterError
 from core.api.pagination import PageNumberPagination
-from core.paging import ListedIdsPaginator, by_ids, gathered_ids
+from core.paging import ROW_ESTIMATE_FUNCTION, ListedIdsPaginator, by_ids, gathered_ids
 from events.filters import EventFilter
+from events.models import PERIOD_REACH_SQL, SHORT_PERIOD_REACH
 
 # Full-text pages with up to this many matches gather their ids (gathered_ids): walking the
 # list order costs a to_tsvector() per row (35 µs) over 50 / (share of rows matching) rows;
@@ -34,6 +36,11 @@ TEXT_GATHER_LIMIT = 20_000
 # date order: a province with 448 events, all years back, walked 105,000 rows of the date index
 # (111 ms of SQL at 1M events); gathered, its matches come from the place index (~2 ms).
 SMALL_MATCH_SET = 5_000
+# A cursor page of a period (date_after=, year=) gathers the period's events from the date index
+# and sorts them in the cursor's order when the planner expects at most this many in the date
+# range; walking (updated_at, id) instead passes every event updated before the period's first
+# (600,000–850,000 index entries for 2020 or 2025 at 1M events, 60–90 ms).
+PERIOD_GATHER_LIMIT = 200_000
 
 
 class EventPagination(PageNumberPagination):
@@ -57,10 +64,10 @@ class EventPagination(PageNumberPagination):
                 .values(*self.columns)
             }
             return [rows[pk] for pk in queryset if pk in rows]
-        paginator = self.page.paginator if self.mode == "page" else None
-        small = (
-            paginator is not None and not paginator.count_is_estimate and paginator.count <= SMALL_MATCH_SET
-        )
+        if self.mode == "cursor":
+            return by_ids(queryset.prefetch_related(None), gather=self.gather).values(*self.columns)
+        paginator = self.page.paginator
+        small = not paginator.count_is_estimate and paginator.count <= SMALL_MATCH_SET
         return by_ids(queryset.prefetch_related(None), gather=small).values(*self.columns)
 
     def _mode(self, request) -> str:
@@ -95,6 +102,10 @@ class EventPagination(PageNumberPagination):
             )
         page_size = self.get_page_size(request)
         queryset = queryset.order_by("updated_at", "id")
+        self.gather = False
+        floor = EventFilter.period_floor(request.query_params)
+        if floor is not None and self.columns:
+            queryset, self.gather = period_gathering(queryset, floor, PERIOD_GATHER_LIMIT)
         position = self.decode_cursor(request.query_params.get(self.cursor_query_param))
         if position:
             # Row-value comparison (updated_at, id) > (…, …): PostgreSQL walks the composite index
@@ -169,3 +180,30 @@ class EventPagination(PageNumberPagination):
                 "schema": {"type": "string"},
             },
         ]
+
+
+def period_gathering(queryset, floor: dt.date, limit: int):
+    """(queryset, gather): a period's events bounded on event_date too, and whether to gather them.
+
+    A period filter keeps the events whose period ends on or after `floor`; none of them has an
+    event_date before `floor` minus the longest reach of any period (EventQuerySet.period_reach),
+    so that bound changes no answer and lets PostgreSQL read the period from a date index. The
+    page gathers them when the planner expects at most `limit` in the bounded range; one
+    statement reads the reach and that estimate. PostgreSQL only.
+    """
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return queryset, False
+    reach = SHORT_PERIOD_REACH
+    while True:
+        bounded = queryset.filter(event_date__gte=floor - dt.timedelta(days=reach))
+        sql, params = bounded.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT ({PERIOD_REACH_SQL}), {ROW_ESTIMATE_FUNCTION}(%s)",
+                [connection.ops.compose_sql(sql, params)],
+            )
+            longest, estimate = cursor.fetchone()
+        if longest <= reach:  # the estimate was of the exact bound (nearly always at once)
+            return bounded, estimate is not None and estimate <= limit
+        reach = longest
