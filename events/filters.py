@@ -184,6 +184,17 @@ class EventFilter(StrictFilterSet):
             days.append(dt.date(int(params["year"]), 1, 1))
         return max(days, default=None)
 
+    @classmethod
+    def period_ceiling(cls, params) -> dt.date | None:
+        """The latest event_date a match may have (date_before, year; overlap mode, as
+        _on_or_before bounds it), for validated parameters; None without one."""
+        days = []
+        if params.get("date_before"):
+            days.append(cls.base_filters["date_before"].field.clean(params["date_before"]))
+        if params.get("year"):
+            days.append(dt.date(int(params["year"]), 12, 31))
+        return _plus(min(days), MAX_PERIOD_LEAD) if days else None
+
     event_id = extend_schema_field(
         {
             "type": "array",

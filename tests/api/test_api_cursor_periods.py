@@ -4,6 +4,7 @@ bounded below by the longest reach of any period past its date: the same pages a
 
 import datetime as dt
 import random
+import re
 
 import pytest
 from django.db import connection
@@ -11,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 import events.api.pagination
 from core.vocab import Status, TimePrecision
-from events.models import SHORT_PERIOD_REACH, Event
+from events.models import SHORT_PERIOD_REACH, Event, date_bucket
 from tests.api_helpers import UTC, client_for
 from tests.factories import PlaceFactory
 
@@ -105,31 +106,45 @@ def expected(query: str) -> list[str]:
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("query", PERIOD_QUERIES)
-def test_a_period_s_cursor_pages_are_gathered_and_equal_the_walk(periods, query, monkeypatch):
-    gathered, statements = pull(query)
-    assert gathered == expected(query)
-    if "within" not in query:  # within bounds event_date itself; overlap gathers
-        assert any('ORDER BY COALESCE(U0."updated_at", U0."updated_at")' in sql for sql in statements)
-    monkeypatch.setattr(events.api.pagination, "PERIOD_GATHER_LIMIT", 0)  # the estimate refuses
+def test_a_period_s_cursor_pages_merge_its_date_buckets_and_equal_the_walk(periods, query, monkeypatch):
+    merged, statements = pull(query)
+    assert merged == expected(query)
+    if "within" not in query:  # within bounds event_date itself and walks
+        assert any("generate_series" in sql for sql in statements)
+    monkeypatch.setattr(events.api.pagination, "PERIOD_BUCKET_LIMIT", 0)  # too many buckets: walk
     walked, statements = pull(query)
-    assert not any("COALESCE" in sql for sql in statements)
-    assert walked == gathered
+    assert not any("generate_series" in sql for sql in statements)
+    assert walked == merged
 
 
 @pytest.mark.postgres
-def test_the_longest_period_bounds_the_dates_and_a_longer_one_is_estimated_again(periods):
-    assert Event.objects.period_reach() == (dt.date(2020, 2, 1) - dt.date(2018, 3, 1)).days
+def test_a_period_s_cursor_page_is_four_statements(periods, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):  # reach and latest date, the page, actors, citations
+        client_for().get(f"{URL}?pagination=cursor&page_size=7&year=2020")
+
+
+def buckets_of(statements: list[str]) -> tuple[int, int]:
+    merged = next(sql for sql in statements if "generate_series" in sql)  # the first page's
+    first, last = re.search(r"generate_series\((-?\d+), (-?\d+)\)", merged).groups()
+    return int(first), int(last)
+
+
+@pytest.mark.postgres
+def test_the_longest_period_widens_the_buckets_read(periods):
+    assert Event.objects.period_reach() == (dt.date(2020, 2, 1) - dt.date(2018, 3, 1)).days == 702
     ids, statements = pull("year=2020&page_size=1000")
-    estimates = [sql for sql in statements if "chronicle_row_estimate" in sql]
-    # first estimated with a month's reach, then again with the two-year period's (702 days)
-    assert len(estimates) == 2
-    assert "2019-12-01" in estimates[0] and "2018-01-29" in estimates[1]
     assert "PER1004" in ids
+    last = date_bucket(dt.date(2021, 1, 31))  # 31 December and a month's lead
+    assert buckets_of(statements) == (date_bucket(dt.date(2018, 1, 29)), last)  # 702 days before
     Event.objects.filter(end_date__isnull=False).delete()  # PER1004, and PER1005's 60 days
     assert Event.objects.period_reach() == SHORT_PERIOD_REACH
     ids, statements = pull("year=2020&page_size=1000")
-    assert len([sql for sql in statements if "chronicle_row_estimate" in sql]) == 1
+    assert buckets_of(statements) == (date_bucket(dt.date(2019, 12, 1)), last)
     assert ids == expected("year=2020")
+    # open-ended: up to the latest event's date
+    ids, statements = pull("date_after=2020-06-01")
+    assert buckets_of(statements)[1] == date_bucket(Event.objects.latest("event_date").event_date)
+    assert ids == expected("date_after=2020-06-01")
 
 
 @pytest.mark.postgres
@@ -150,4 +165,3 @@ def test_the_reach_follows_every_kind_of_write(periods):
     assert reach() == plain() == 60  # PER1005's
     Event.objects.filter(event_id="PER1005").update(end_date=None, period_end=dt.date(2019, 11, 1))
     assert reach() == plain() == SHORT_PERIOD_REACH
-
