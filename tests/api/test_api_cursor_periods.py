@@ -147,7 +147,6 @@ def test_the_longest_period_widens_the_buckets_read(periods):
     assert ids == expected("date_after=2020-06-01")
 
 
-@pytest.mark.postgres
 def test_the_reach_follows_every_kind_of_write(periods):
     reach = Event.objects.period_reach
     plain = lambda: max(  # noqa: E731
