@@ -171,6 +171,30 @@ class EventFilter(StrictFilterSet):
         """Whether these parameters filter by one of the GATHERED filters."""
         return any(params.get(name) for name in cls.GATHERED)
 
+    @classmethod
+    def period_floor(cls, params) -> dt.date | None:
+        """The earliest day a match's period may end on (date_after, year), for validated
+        parameters; None without one, or with date_mode=within (which bounds event_date itself)."""
+        if params.get("date_mode") == DateMode.WITHIN:
+            return None
+        days = []
+        if params.get("date_after"):
+            days.append(cls.base_filters["date_after"].field.clean(params["date_after"]))
+        if params.get("year"):
+            days.append(dt.date(int(params["year"]), 1, 1))
+        return max(days, default=None)
+
+    @classmethod
+    def period_ceiling(cls, params) -> dt.date | None:
+        """The latest event_date a match may have (date_before, year; overlap mode, as
+        _on_or_before bounds it), for validated parameters; None without one."""
+        days = []
+        if params.get("date_before"):
+            days.append(cls.base_filters["date_before"].field.clean(params["date_before"]))
+        if params.get("year"):
+            days.append(dt.date(int(params["year"]), 12, 31))
+        return _plus(min(days), MAX_PERIOD_LEAD) if days else None
+
     event_id = extend_schema_field(
         {
             "type": "array",
