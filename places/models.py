@@ -101,6 +101,9 @@ class Place(models.Model):
             models.Index(fields=["path"], name="place_path_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["country_code", "kind"], name="place_country_kind_idx"),
             models.Index(fields=["name"], name="place_name_idx"),
+            # Places within a few km of a point (likely duplicates, events.duplicates): a band of
+            # latitude, the longitude then checked on the band's rows.
+            models.Index(fields=["latitude"], name="place_latitude_idx"),
         ]
 
     def __str__(self) -> str:

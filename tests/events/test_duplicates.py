@@ -3,6 +3,8 @@ they drop, the review gate (admin and API), the /duplicates/ endpoint, the admin
 
 import datetime as dt
 import json
+import math
+import random
 
 import pytest
 from django.urls import reverse
@@ -12,6 +14,7 @@ from events.duplicates import (
     DUPLICATE_THRESHOLD,
     PossibleDuplicates,
     duplicate_candidates,
+    duplicate_candidates_of,
     duplicates_check,
     undecided_candidates,
 )
@@ -389,3 +392,100 @@ def test_the_queue_is_closed_to_anonymous_callers_and_staff_without_a_role(pair,
         reverse("admin:events_event_duplicates_decide"), {"pair": f"{original.pk},{copy.pk}"}
     )
     assert response.status_code == 403 and not DuplicateDecision.objects.exists()
+
+
+# -- the statement against its plain version ------------------------------------------------------
+
+
+def _plain_candidates(events: list[Event], actors: dict[int, set[int]]) -> set[tuple]:
+    """Every pair the rules in events.duplicates describe, scored in Python over all events."""
+    found = set()
+    km = 10 / 111.32
+    for a in events:
+        for b in events:
+            if b.pk == a.pk or b.status == Status.RETRACTED:
+                continue
+            window = (
+                a.period_start - dt.timedelta(days=31) <= b.event_date <= a.period_end + dt.timedelta(days=31)
+            )
+            if not (window and b.period_start <= a.period_end and b.period_end >= a.period_start):
+                continue
+            pa, pb = a.place, b.place
+            if pa.pk == pb.pk or pa.path.startswith(pb.path) or pb.path.startswith(pa.path):
+                place_points = 20
+            elif (
+                None not in (pa.latitude, pb.latitude, pa.longitude, pb.longitude)
+                and abs(pb.latitude - pa.latitude) <= km
+                and abs(pb.longitude - pa.longitude) * math.cos(math.radians(pa.latitude)) <= km
+            ):
+                place_points = 10
+            else:
+                continue
+            score = 25 + place_points + 15 * len(actors[a.pk] & actors[b.pk])
+            score += 30 * (a.event_type == b.event_type) + 10 * (a.fatalities == b.fatalities)
+            if score >= DUPLICATE_THRESHOLD:
+                found.add((a.pk, b.pk, score))
+    return found
+
+
+def test_the_pairs_statement_finds_what_the_rules_say_over_a_random_world(db):
+    """Places at every level, some a few km apart; events with day, week and month precision,
+    end dates, every status, shared actors: the one statement (places first, then each place's
+    window) finds exactly the pairs a plain scoring of every pair of events finds."""
+    rng = random.Random(20261205)
+    country = CountryFactory()
+    regions = [
+        Place.objects.create(
+            name=f"Region {i}", kind=PlaceKind.ADMIN1, parent=country, latitude=30 + i, longitude=40
+        )
+        for i in range(2)
+    ]
+    towns = []
+    for i in range(10):
+        region = regions[i % 2]
+        # Pairs of towns 0–15 km apart around the region's point, some without coordinates.
+        lat = region.latitude + (i // 2) * 0.05 + rng.choice([0, 0.03, 0.12])
+        towns.append(
+            Place.objects.create(
+                name=f"Town {i}",
+                kind=PlaceKind.LOCALITY,
+                parent=region,
+                latitude=None if i == 9 else lat,
+                longitude=None if i == 9 else 40 + rng.choice([0, 0.05, 0.2]),
+            )
+        )
+    places_ = [country, *regions, *towns]
+    actors_ = [ActorFactory(name=f"Actor {i}") for i in range(4)]
+    kinds = [
+        (EventType.BATTLES, SubEventType.ARMED_CLASH),
+        (EventType.EXPLOSIONS, SubEventType.AIR_DRONE_STRIKE),
+    ]
+    made = []
+    for _ in range(70):
+        event_type, sub_event_type = rng.choice(kinds)
+        day = DAY + dt.timedelta(days=rng.randint(0, 60))
+        made.append(
+            EventFactory(
+                place=rng.choice(places_),
+                event_date=day,
+                time_precision=rng.choice([1, 1, 1, 2, 3]),
+                end_date=day + dt.timedelta(days=rng.randint(1, 70)) if rng.random() < 0.1 else None,
+                event_type=event_type,
+                sub_event_type=sub_event_type,
+                fatalities=rng.choice([0, 0, 2, 4]),
+                status=rng.choice(
+                    [Status.DRAFT, Status.REVIEWED, Status.PUBLISHED, Status.PUBLISHED, Status.RETRACTED]
+                ),
+            )
+        )
+    actors = {}
+    for event_ in made:
+        chosen = rng.sample(actors_, rng.randint(0, 2))
+        for role, actor in zip((ActorRole.ACTOR1, ActorRole.ACTOR2), chosen, strict=False):
+            EventActorFactory(event=event_, actor=actor, role=role)
+        actors[event_.pk] = {actor.pk for actor in chosen}
+    events = list(Event.objects.select_related("place"))
+    expected = _plain_candidates(events, actors)
+    assert len(expected) > 20  # the world is dense enough to test something
+    found = duplicate_candidates_of(event_pks=[event_.pk for event_ in events])
+    assert {(a, c.pk, c.score) for a, candidates in found.items() for c in candidates} == expected
