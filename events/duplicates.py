@@ -12,7 +12,7 @@ time precision: Event.period_start..period_end). Points, declared once here:
 
 A pair scoring DUPLICATE_THRESHOLD or more is a candidate. Nothing is stored: the save path,
 the API's /duplicates/ endpoint, the admin queue and imports run one SQL statement over indexed
-columns (the other event's date window reads event_status_date_id_idx).
+columns, starting from the places (_pairs_sql; docs/curation.md, "Speed").
 
 Overlapping periods and nearby places (the same place, one under the other, or the 10 km box)
 are the search window, not only reasons: the same type, place and actor a year apart is a

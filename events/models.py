@@ -422,15 +422,6 @@ class Event(models.Model):
             models.Index(
                 fields=["created_by"], condition=Q(created_by__isnull=False), name="event_created_by_idx"
             ),
-            # Events whose period is wider than their date (week or month precision, an end date):
-            # the likely-duplicate lookup reads them over a month's window, one-day events over
-            # the event's own days (events/duplicates.py).
-            models.Index(
-                fields=["event_date"],
-                include=["status", "id", "place", "period_start", "period_end"],
-                condition=Q(period_start__lt=F("event_date")) | Q(period_end__gt=F("event_date")),
-                name="event_wide_period_idx",
-            ),
         ]
 
     def __str__(self) -> str:
