@@ -21,6 +21,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.core.paginator import Page
 from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -100,12 +101,13 @@ class EventPaginator(CappedCountPaginator):
 
     @cached_property
     def count(self) -> int:
+        """The matches: the gathered ids' number, or the capped count."""
         if self.gathered is not None:
             self.count_is_estimate = False
             return len(self.gathered)
         return super().count  # the capped count (CappedCountPaginator)
 
-    def page(self, number):
+    def page(self, number) -> Page:
         """The page `number` (Django's bounds and errors), its rows read as the filters allow."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
@@ -121,7 +123,7 @@ class EventPaginator(CappedCountPaginator):
 
     def after(self, position: Position | None) -> CursorPage:
         """The `per_page` events after `position` in (updated_at, id) order (from the start
-        without one), and the position to continue from."""
+        without one), and the position to continue from (`columns` must hold id and updated_at)."""
         events = self._source().order_by(*CURSOR_ORDER)
         buckets = period_buckets(events, self.params, PERIOD_BUCKET_LIMIT)
         if position:
@@ -139,6 +141,7 @@ class EventPaginator(CappedCountPaginator):
         return self.object_list.prefetch_related(None) if self.columns else self.object_list
 
     def _read(self, events: QuerySet) -> QuerySet:
+        """The rows a page lists: dicts of `columns`, or model instances."""
         return events.values(*self.columns) if self.columns else events
 
     def _listed(self, ids: list[int]) -> list:
