@@ -103,13 +103,6 @@ class CappedCountPaginator(DjangoPaginator):
         return count
 
 
-class ListedIdsPaginator(DjangoPaginator):
-    """Pages over a list of ids already filtered and ordered (gathered full-text matches): the
-    count is the list's length, exact."""
-
-    count_is_estimate = False
-
-
 def gathered_ids(queryset: QuerySet, limit: int) -> list[int] | None:
     """The ids of every match, in the queryset's order, when there are at most `limit`; else None.
 
@@ -129,10 +122,3 @@ def gathered_ids(queryset: QuerySet, limit: int) -> list[int] | None:
         return None
     found = first_column(_gathering(queryset)[: limit + 1])
     return found if len(found) <= limit else None
-
-
-class CappedCountByIdsPaginator(CappedCountPaginator):
-    """The capped count, and pages read through their ids (by_ids): for the admin's lists."""
-
-    def _get_page(self, object_list, number, paginator):
-        return super()._get_page(by_ids(object_list), number, paginator)

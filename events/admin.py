@@ -21,7 +21,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
 from actors.models import Actor
-from core.paging import CappedCountByIdsPaginator
 from core.sql import EqualsAny, InArray, first_column
 from core.vocab import ActorRole, InterCode
 from events import rules
@@ -40,6 +39,7 @@ from events.filters import notes_matching
 from events.forms import CitationAdminForm, EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
 from events.models import Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
+from events.paging import EventPaginator
 from events.resources import EventResource, SourceResource
 from events.rules import Action
 from events.services import (
@@ -287,9 +287,12 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, EventHistoryAd
     )
     # The table holds a million rows: never count all of them (COUNT(*) took 58 ms at 1M, and
     # more under a filter); the count is exact up to 10,000 and estimated beyond, pages are read
-    # through their ids (deep pages skip rows in an index), and the facets' counts stay off.
+    # as the API's numbered pages are (EventPaginator: through their ids, so deep pages skip rows
+    # in an index; gathered when few events match), and the facets' counts stay off. It is given
+    # no filter parameters: the search gathers its own ids (events_matching), and the list filters
+    # are the admin's, not EventFilter's.
     show_full_result_count = False
-    paginator = CappedCountByIdsPaginator
+    paginator = EventPaginator
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     autocomplete_fields = ["place"]

@@ -1,5 +1,6 @@
 """The layers hold: `core` depends on no app; the model knows no export; only the HTTP layer
-imports the API package; and no project module imports another inside a function to dodge a cycle."""
+imports the API package; the query layer knows no HTTP; and no project module imports another
+inside a function to dodge a cycle."""
 
 import ast
 from pathlib import Path
@@ -72,6 +73,31 @@ def test_only_the_http_layer_imports_the_api_package():
         if module.startswith("events.api")
     ]
     assert offences == []
+
+
+# The query layer every surface pages events through (the API, the admin): no HTTP in it.
+QUERY_LAYER = ("events/paging.py",)
+HTTP_PACKAGES = ("rest_framework", "drf_spectacular", "core.api", "events.api", "events.acled_api")
+
+
+def test_the_query_layer_imports_nothing_of_the_http_layer():
+    offences = [
+        f"{path}:{node.lineno} imports {name}"
+        for path in QUERY_LAYER
+        for node in ast.walk(ast.parse((ROOT / path).read_text()))
+        for name in _imported_names(node)
+        if any(name == package or name.startswith(f"{package}.") for package in HTTP_PACKAGES)
+    ]
+    assert offences == []
+
+
+def _imported_names(node: ast.AST) -> list[str]:
+    """Every module an import statement names, the project's or a library's."""
+    if isinstance(node, ast.ImportFrom) and node.module:
+        return [node.module]
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    return []
 
 
 def test_no_project_module_imports_another_inside_a_function():

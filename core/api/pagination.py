@@ -55,7 +55,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
                     )
                 }
             )
-        paginator = self.django_paginator_class(queryset, page_size)
+        paginator = self.get_django_paginator(queryset, page_size)
         try:
             self.page = paginator.page(number)
         except EmptyPage:
@@ -63,11 +63,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 parameter=self.page_query_param,
                 message=f"Page {number} is beyond the last page ({paginator.num_pages}).",
             ) from None
-        return list(self.page_rows(self.page.object_list))
+        return list(self.page.object_list)
 
-    def page_rows(self, queryset):
-        """What a page lists: the model instances (EventPagination may read rows instead)."""
-        return queryset
+    def get_django_paginator(self, queryset, page_size: int):
+        """The Django paginator that reads the pages (EventPagination's reads rows its own way)."""
+        return self.django_paginator_class(queryset, page_size)
 
     def get_paginated_response(self, data) -> Response:
         return Response(

@@ -234,6 +234,10 @@ class EventRead(AcledReadView):
     filters = EVENT_FILTERS
 
     def answer(self, *, conditions, paging) -> Answer:
+        # Paged here, not by events.paging.EventPaginator: ACLED's `count` and `total_count` are
+        # exact, a page is as long (limit=0: every row) and as deep as the caller asks, streamed
+        # through export_rows, and the conditions are ACLED's, not the EventFilter parameters from
+        # which the paginator decides to gather.
         matching = _pinned(
             Event.objects.published()
             .filter(conditions_q(conditions, self.filters))

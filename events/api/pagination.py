@@ -14,38 +14,21 @@ import binascii
 import datetime as dt
 import json
 
-from django.db import connections
-from django.db.models.expressions import RawSQL
-from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils.dateparse import parse_datetime
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.api.exceptions import ParameterError
 from core.api.pagination import PageNumberPagination
-from core.paging import ListedIdsPaginator, by_ids, gathered_ids
-from events.filters import EventFilter
-from events.models import PERIOD_REACH_SQL, DateBucket, date_bucket
-
-# Full-text pages with up to this many matches gather their ids (gathered_ids): walking the
-# list order costs a to_tsvector() per row (35 µs) over 50 / (share of rows matching) rows;
-# gathering costs one bitmap-heap step per match. PostgreSQL prices that call
-# at a fraction of a page read, so it walks: at 1M events a word in 6,431 notes took 1,003 ms
-# walked and 81 ms gathered; the two meet near 20,000 matches (45,000: walked 70, gathered 280).
-TEXT_GATHER_LIMIT = 20_000
-# A page whose exact count is at most this many matches gathers its ids rather than walk the
-# date order: a province with 448 events, all years back, walked 105,000 rows of the date index
-# (111 ms of SQL at 1M events); gathered, its matches come from the place index (~2 ms).
-SMALL_MATCH_SET = 5_000
-# A cursor page of a period (date_after=, year=) merges the first rows of each 32-day bucket of
-# event dates the period can hold (merged_buckets) when there are at most this many buckets (about
-# 5 years); walking (updated_at, id) instead passes every event updated before the period's first
-# (600,000–850,000 index entries for 2020 or 2025 at 1M events, 60–90 ms).
-PERIOD_BUCKET_LIMIT = 60
+from events.paging import EventPaginator, Position
 
 
 class EventPagination(PageNumberPagination):
-    """Page numbers by default; keyset pages over (updated_at, id) with `pagination=cursor`."""
+    """Page numbers by default; keyset pages over (updated_at, id) with `pagination=cursor`.
+
+    HTTP only: the parameters in, the links and the body out. Which way a page is read (walked,
+    gathered, merged from a period's date buckets) is events.paging.EventPaginator's choice.
+    """
 
     mode_query_param = "pagination"
     cursor_query_param = "cursor"
@@ -53,25 +36,8 @@ class EventPagination(PageNumberPagination):
     # Set by the view: the values() columns a page reads (see events.api.serializers.EventRows).
     columns: list[str] | None = None
 
-    def page_rows(self, queryset):
-        """The page's rows as dicts of `columns`, read through their ids (by_ids)."""
-        if not self.columns:
-            return queryset
-        if isinstance(queryset, list):  # a page of gathered ids (ListedIdsPaginator)
-            rows = {
-                row["id"]: row
-                for row in self.listed_from.model._base_manager.db_manager(self.listed_from.db)
-                .filter(pk__in=queryset)
-                .values(*self.columns)
-            }
-            return [rows[pk] for pk in queryset if pk in rows]
-        if self.mode == "cursor":
-            if self.buckets:
-                return merged_buckets(queryset, self.buckets).values(*self.columns)
-            return by_ids(queryset.prefetch_related(None)).values(*self.columns)
-        paginator = self.page.paginator
-        small = not paginator.count_is_estimate and paginator.count <= SMALL_MATCH_SET
-        return by_ids(queryset.prefetch_related(None), gather=small).values(*self.columns)
+    def get_django_paginator(self, queryset, page_size: int) -> EventPaginator:
+        return EventPaginator(queryset, page_size, params=self.request.query_params, columns=self.columns)
 
     def _mode(self, request) -> str:
         mode = request.query_params.get(self.mode_query_param) or "page"
@@ -86,46 +52,19 @@ class EventPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.mode = self._mode(request)
         if self.mode == "page":
-            if self.columns and EventFilter.gathers(request.query_params):
-                # Full text, an actor or a source with up to TEXT_GATHER_LIMIT matches: one
-                # statement gathers and sorts them all, which gives the count too (a word in
-                # 18,000 notes, an actor in 6,500 events: the count and the page each read every
-                # match before, 2 × 20–30 ms at 1M events).
-                self.get_page_number(request)  # a bad page number is refused before any query
-                listed = gathered_ids(queryset, TEXT_GATHER_LIMIT)
-                if listed is not None:
-                    self.listed_from = queryset
-                    self.django_paginator_class = ListedIdsPaginator
-                    return super().paginate_queryset(listed, request, view)
             return super().paginate_queryset(queryset, request, view)
         self.request = request
         if request.query_params.get("ordering"):
             raise ParameterError(
                 {"ordering": "Cursor pages are always ordered by (updated_at, id); drop ordering."}
             )
-        page_size = self.get_page_size(request)
-        queryset = queryset.order_by("updated_at", "id")
-        self.buckets = None
-        if self.columns:
-            self.buckets = period_buckets(queryset, request.query_params, PERIOD_BUCKET_LIMIT)
-        position = self.decode_cursor(request.query_params.get(self.cursor_query_param))
-        if position:
-            # Row-value comparison (updated_at, id) > (…, …): PostgreSQL walks the composite index
-            # with it; Django (5.2) writes an equivalent OR where the backend lacks row values.
-            queryset = queryset.filter(TupleGreaterThan(Tuple("updated_at", "id"), position))
-        rows = list(self.page_rows(queryset[: page_size + 1]))
-        self.has_next = len(rows) > page_size
-        rows = rows[:page_size]
-        self.last_position = self._position(rows[-1]) if rows else None
-        return rows
+        paginator = self.get_django_paginator(queryset, self.get_page_size(request))
+        self.cursor_page = paginator.after(
+            self.decode_cursor(request.query_params.get(self.cursor_query_param))
+        )
+        return self.cursor_page.rows
 
-    @staticmethod
-    def _position(row) -> tuple[dt.datetime, int]:
-        if isinstance(row, dict):
-            return row["updated_at"], row["id"]
-        return row.updated_at, row.pk
-
-    def decode_cursor(self, value: str | None) -> tuple[dt.datetime, int] | None:
+    def decode_cursor(self, value: str | None) -> Position | None:
         if not value:
             return None
         try:
@@ -142,7 +81,7 @@ class EventPagination(PageNumberPagination):
             ) from None
 
     @staticmethod
-    def encode_cursor(position: tuple[dt.datetime, int]) -> str:
+    def encode_cursor(position: Position) -> str:
         updated_at, pk = position
         raw = json.dumps({"u": updated_at.isoformat(), "i": pk}, separators=(",", ":"))
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -150,11 +89,13 @@ class EventPagination(PageNumberPagination):
     def get_next_link(self) -> str | None:
         if self.mode == "page":
             return super().get_next_link()
-        if not self.has_next:
+        if not self.cursor_page.has_next:
             return None
         url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
         url = replace_query_param(url, self.mode_query_param, "cursor")
-        return replace_query_param(url, self.cursor_query_param, self.encode_cursor(self.last_position))
+        return replace_query_param(
+            url, self.cursor_query_param, self.encode_cursor(self.cursor_page.next_position)
+        )
 
     def get_paginated_response(self, data) -> Response:
         if self.mode == "page":
@@ -182,62 +123,3 @@ class EventPagination(PageNumberPagination):
                 "schema": {"type": "string"},
             },
         ]
-
-
-def period_buckets(queryset, params, limit: int) -> tuple[int, int] | None:
-    """The first and last date buckets (DateBucket) a period's matches can lie in, or None when
-    there is no period floor, more than `limit` buckets, or no PostgreSQL.
-
-    A period filter keeps the events whose period ends on or after its first day (the floor); none
-    of them has an event_date before the floor minus the longest reach of any period
-    (EventQuerySet.period_reach), nor after the filter's ceiling or the latest event_date. One
-    statement reads the reach and the latest date, from two index probes.
-    """
-    floor = EventFilter.period_floor(params)
-    connection = connections[queryset.db]
-    if floor is None or connection.vendor != "postgresql":
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ({PERIOD_REACH_SQL}), (SELECT max(event_date) FROM events_event)")
-        reach, latest = cursor.fetchone()
-    if latest is None:
-        return None
-    ceiling = min(filter(None, [EventFilter.period_ceiling(params), latest]))
-    first, last = date_bucket(_minus(floor, reach)), date_bucket(ceiling)
-    return (first, max(first, last)) if last - first < limit else None
-
-
-def _minus(day: dt.date, days: int) -> dt.date:
-    try:
-        return day - dt.timedelta(days=days)
-    except OverflowError:
-        return dt.date.min
-
-
-def merged_buckets(sliced, buckets: tuple[int, int]):
-    """The rows of a sliced cursor page (ordered by updated_at, id), merged from the date buckets.
-
-    Each bucket's first rows after the position are one range of event_bucket_idx; the page is
-    the first rows of those, sorted. generate_series and LATERAL keep it one statement planned
-    once, whatever the number of buckets (a UNION ALL of 23 branches took 5 ms to plan).
-    """
-    limit = sliced.query.high_mark
-    branch = sliced.all()
-    branch.query.clear_limits()
-    branch = (
-        branch.prefetch_related(None)
-        .alias(bucket=DateBucket())
-        .filter(bucket=RawSQL("buckets.n", ()))
-        .order_by("updated_at", "id")
-        .values("pk", "updated_at")[:limit]
-    )
-    sql, params = branch.query.sql_with_params()
-    ids = RawSQL(
-        "SELECT page.pk FROM generate_series(%s, %s) AS buckets(n), "
-        f"LATERAL ({sql}) AS page ORDER BY page.updated_at, page.pk LIMIT %s",
-        (*buckets, *params, limit),
-    )
-    model = sliced.model
-    rows = model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by("updated_at", "id")
-    rows.query.select_related = sliced.query.select_related
-    return rows

@@ -1,4 +1,4 @@
-"""Cursor pages of a period merge the period's date buckets (events.api.pagination), PostgreSQL only.
+"""Cursor pages of a period merge the period's date buckets (events.paging), PostgreSQL only.
 
 - event_long_period_idx: the events whose period ends more than a month after their date (an
   end_date further on), indexed by how far. Its largest entry is the longest reach of any period

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-import events.api.pagination
+import events.paging
 from core.vocab import Status, TimePrecision
 from events.models import SHORT_PERIOD_REACH, Event, date_bucket
 from tests.api_helpers import UTC, client_for
@@ -111,7 +111,7 @@ def test_a_period_s_cursor_pages_merge_its_date_buckets_and_equal_the_walk(perio
     assert merged == expected(query)
     if "within" not in query:  # within bounds event_date itself and walks
         assert any("generate_series" in sql for sql in statements)
-    monkeypatch.setattr(events.api.pagination, "PERIOD_BUCKET_LIMIT", 0)  # too many buckets: walk
+    monkeypatch.setattr(events.paging, "PERIOD_BUCKET_LIMIT", 0)  # too many buckets: walk
     walked, statements = pull(query)
     assert not any("generate_series" in sql for sql in statements)
     assert walked == merged

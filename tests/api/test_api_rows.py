@@ -168,7 +168,7 @@ def test_pages_deep_in_the_list_hold_the_rows_a_plain_slice_would(world, viewer)
 
 @pytest.mark.postgres
 def test_a_small_full_text_match_set_is_gathered_sorted_and_counted_in_one_statement(world, monkeypatch):
-    import events.api.pagination
+    import events.paging
 
     def page(query):
         with CaptureQueriesContext(connection) as queries:
@@ -190,8 +190,8 @@ def test_a_small_full_text_match_set_is_gathered_sorted_and_counted_in_one_state
 
     # more matches than the gather limit: the capped count, then the page through the list order
     # (the planner never expects fewer than 1 match, so 0 makes the estimate refuse to gather)
-    monkeypatch.setattr(events.api.pagination, "TEXT_GATHER_LIMIT", 0)
-    monkeypatch.setattr(events.api.pagination, "SMALL_MATCH_SET", 0)  # and walk, however few
+    monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)  # and walk, however few
     walked, statements = page("page_size=1&page=2&q=market or army")
     assert any("count(" in sql.lower() for sql in statements)
     assert not any("COALESCE" in sql for sql in statements)  # the estimate said: don't gather
@@ -200,14 +200,14 @@ def test_a_small_full_text_match_set_is_gathered_sorted_and_counted_in_one_state
 
 @pytest.mark.postgres
 def test_an_actor_s_or_a_source_s_pages_are_gathered_like_full_text(world, viewer, monkeypatch):
-    import events.api.pagination
+    import events.paging
 
     client = client_for(viewer)
     for query in (f"actor={world.actors['army'].pk}", f"source={world.sources['reuters'].pk}"):
         with CaptureQueriesContext(connection) as queries:
             gathered = client.get(f"{URL}?{query}&page_size=1&page=2").json()
         assert not any("count(" in q["sql"].lower() for q in queries.captured_queries), query
-        monkeypatch.setattr(events.api.pagination, "TEXT_GATHER_LIMIT", 0)  # the counted path
+        monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)  # the counted path
         counted = client.get(f"{URL}?{query}&page_size=1&page=2").json()
         monkeypatch.undo()
         assert gathered["count"] == counted["count"] >= 2, query
@@ -218,7 +218,7 @@ def test_an_actor_s_or_a_source_s_pages_are_gathered_like_full_text(world, viewe
 def test_a_page_with_few_matches_gathers_them_instead_of_walking_the_date_order(world, viewer, monkeypatch):
     """A province whose events all lie years back: walking the list order passes most of the
     table before 50 match, so a small exact count (SMALL_MATCH_SET) gathers and sorts them."""
-    import events.api.pagination
+    import events.paging
 
     client = client_for(viewer)
     query = f"{URL}?place={world.places['syria'].pk}&page_size=2&page=2"
@@ -231,7 +231,7 @@ def test_a_page_with_few_matches_gathers_them_instead_of_walking_the_date_order(
 
     gathered, statement = page()
     assert 'ORDER BY COALESCE(U0."event_date", U0."event_date") DESC' in statement, statement
-    monkeypatch.setattr(events.api.pagination, "SMALL_MATCH_SET", 0)
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)
     walked, statement = page()
     assert "COALESCE" not in statement
     assert gathered == walked and gathered["count"] >= 3

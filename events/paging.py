@@ -1,0 +1,221 @@
+"""How a list of events is paged: the one place that decides between walking the list order,
+gathering every match, and keyset (cursor) pages, merged from date buckets for a period.
+
+`EventPaginator` is a Django paginator, so the admin's changelist takes it as it is and the API's
+paginator builds one per request::
+
+    pages = EventPaginator(events, 50, params=filters, columns=["id", "updated_at", "event_id"])
+    page = pages.page(3)                # numbered: page.object_list, pages.count, .count_is_estimate
+    after = pages.after((updated_at, pk))  # keyset, ordered by (updated_at, id): .rows, .next_position
+
+`events` is the filtered, ordered queryset; `params` the filters it was built from (EventFilter's
+query parameters, which say whether a page may gather its matches or merge a period's buckets);
+`columns` the values() columns a page reads (model instances without them). A page number past
+the end raises Django's EmptyPage, which each surface answers in its own way (the API with a 404
+naming `page`, the admin by going back to the first page); nothing here knows HTTP.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.core.paginator import Page
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
+from django.utils.functional import cached_property
+
+from core.paging import CappedCountPaginator, by_ids, gathered_ids
+from events.filters import EventFilter
+from events.models import PERIOD_REACH_SQL, DateBucket, date_bucket
+
+# Full-text pages with up to this many matches gather their ids (gathered_ids): walking the
+# list order costs a to_tsvector() per row (35 µs) over 50 / (share of rows matching) rows;
+# gathering costs one bitmap-heap step per match. PostgreSQL prices that call
+# at a fraction of a page read, so it walks: at 1M events a word in 6,431 notes took 1,003 ms
+# walked and 81 ms gathered; the two meet near 20,000 matches (45,000: walked 70, gathered 280).
+TEXT_GATHER_LIMIT = 20_000
+# A page whose exact count is at most this many matches gathers its ids rather than walk the
+# date order: a province with 448 events, all years back, walked 105,000 rows of the date index
+# (111 ms of SQL at 1M events); gathered, its matches come from the place index (~2 ms).
+SMALL_MATCH_SET = 5_000
+# A cursor page of a period (date_after=, year=) merges the first rows of each 32-day bucket of
+# event dates the period can hold (merged_buckets) when there are at most this many buckets (about
+# 5 years); walking (updated_at, id) instead passes every event updated before the period's first
+# (600,000–850,000 index entries for 2020 or 2025 at 1M events, 60–90 ms).
+PERIOD_BUCKET_LIMIT = 60
+
+# The keyset order of cursor pages: a bulk import gives many rows the same updated_at, so the id
+# breaks ties.
+CURSOR_ORDER = ("updated_at", "id")
+
+Position = tuple[dt.datetime, int]  # (updated_at, id) of the last row a cursor page listed
+
+
+@dataclass(frozen=True)
+class CursorPage:
+    """One keyset page: its rows, and the position after its last row when more follow."""
+
+    rows: list
+    next_position: Position | None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_position is not None
+
+
+class EventPaginator(CappedCountPaginator):
+    """Pages of a filtered event list, each read the cheapest way the filters allow.
+
+    Numbered pages (`page`): a GATHERED filter (full text, an actor, a source) with at most
+    TEXT_GATHER_LIMIT matches gathers and sorts every match's id in one statement, which is the
+    count too; otherwise the count is capped (exact up to `exact_limit`, estimated beyond) and the
+    page's rows are read through their ids, gathered when the exact count is at most
+    SMALL_MATCH_SET, else by walking the list order. Keyset pages (`after`): ordered by
+    (updated_at, id), no count; a period's pages merge its date buckets (merged_buckets).
+    """
+
+    def __init__(
+        self,
+        object_list: QuerySet,
+        per_page: int,
+        orphans: int = 0,
+        allow_empty_first_page: bool = True,
+        *,
+        params: Mapping | None = None,
+        columns: list[str] | None = None,
+    ) -> None:
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+        self.params = params if params is not None else {}
+        self.columns = columns
+
+    @cached_property
+    def gathered(self) -> list[int] | None:
+        """Every match's id in list order, when a GATHERED filter has few enough matches."""
+        if not EventFilter.gathers(self.params):
+            return None
+        return gathered_ids(self.object_list, TEXT_GATHER_LIMIT)
+
+    @cached_property
+    def count(self) -> int:
+        """The matches: the gathered ids' number, or the capped count."""
+        if self.gathered is not None:
+            self.count_is_estimate = False
+            return len(self.gathered)
+        return super().count  # the capped count (CappedCountPaginator)
+
+    def page(self, number) -> Page:
+        """The page `number` (Django's bounds and errors), its rows read as the filters allow."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if self.gathered is not None:
+            rows = self._listed(self.gathered[bottom:top])
+        else:
+            small = self.count <= SMALL_MATCH_SET and not self.count_is_estimate
+            rows = self._read(by_ids(self._source()[bottom:top], gather=small))
+        return self._get_page(rows, number, self)
+
+    def after(self, position: Position | None) -> CursorPage:
+        """The `per_page` events after `position` in (updated_at, id) order (from the start
+        without one), and the position to continue from (`columns` must hold id and updated_at)."""
+        events = self._source().order_by(*CURSOR_ORDER)
+        buckets = period_buckets(events, self.params, PERIOD_BUCKET_LIMIT)
+        if position:
+            # Row-value comparison (updated_at, id) > (…, …): PostgreSQL walks the composite index
+            # with it; Django (5.2) writes an equivalent OR where the backend lacks row values.
+            events = events.filter(TupleGreaterThan(Tuple(*CURSOR_ORDER), position))
+        sliced = events[: self.per_page + 1]
+        rows = list(self._read(merged_buckets(sliced, buckets) if buckets else by_ids(sliced)))
+        more = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        return CursorPage(rows=rows, next_position=_position(rows[-1]) if more else None)
+
+    def _source(self) -> QuerySet:
+        """The list; rows read as values() need none of its prefetches."""
+        return self.object_list.prefetch_related(None) if self.columns else self.object_list
+
+    def _read(self, events: QuerySet) -> QuerySet:
+        """The rows a page lists: dicts of `columns`, or model instances."""
+        return events.values(*self.columns) if self.columns else events
+
+    def _listed(self, ids: list[int]) -> list:
+        """The events of these ids, in this order."""
+        events = self.object_list
+        rows = events.model._base_manager.db_manager(events.db).filter(pk__in=ids)
+        if self.columns:
+            found = {row["id"]: row for row in rows.values(*self.columns)}
+        else:
+            rows.query.select_related = events.query.select_related
+            found = {row.pk: row for row in rows.prefetch_related(*events._prefetch_related_lookups)}
+        return [found[pk] for pk in ids if pk in found]
+
+
+def _position(row) -> Position:
+    if isinstance(row, dict):
+        return row["updated_at"], row["id"]
+    return row.updated_at, row.pk
+
+
+def period_buckets(queryset: QuerySet, params: Mapping, limit: int) -> tuple[int, int] | None:
+    """The first and last date buckets (DateBucket) a period's matches can lie in, or None when
+    there is no period floor, more than `limit` buckets, or no PostgreSQL.
+
+    A period filter keeps the events whose period ends on or after its first day (the floor); none
+    of them has an event_date before the floor minus the longest reach of any period
+    (EventQuerySet.period_reach), nor after the filter's ceiling or the latest event_date. One
+    statement reads the reach and the latest date, from two index probes.
+    """
+    floor = EventFilter.period_floor(params)
+    connection = connections[queryset.db]
+    if floor is None or connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({PERIOD_REACH_SQL}), (SELECT max(event_date) FROM events_event)")
+        reach, latest = cursor.fetchone()
+    if latest is None:
+        return None
+    ceiling = min(filter(None, [EventFilter.period_ceiling(params), latest]))
+    first, last = date_bucket(_minus(floor, reach)), date_bucket(ceiling)
+    return (first, max(first, last)) if last - first < limit else None
+
+
+def _minus(day: dt.date, days: int) -> dt.date:
+    try:
+        return day - dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.min
+
+
+def merged_buckets(sliced: QuerySet, buckets: tuple[int, int]) -> QuerySet:
+    """The rows of a sliced cursor page (ordered by updated_at, id), merged from the date buckets.
+
+    Each bucket's first rows after the position are one range of event_bucket_idx; the page is
+    the first rows of those, sorted. generate_series and LATERAL keep it one statement planned
+    once, whatever the number of buckets (a UNION ALL of 23 branches took 5 ms to plan).
+    """
+    limit = sliced.query.high_mark
+    branch = sliced.all()
+    branch.query.clear_limits()
+    branch = (
+        branch.prefetch_related(None)
+        .alias(bucket=DateBucket())
+        .filter(bucket=RawSQL("buckets.n", ()))
+        .order_by(*CURSOR_ORDER)
+        .values("pk", "updated_at")[:limit]
+    )
+    sql, params = branch.query.sql_with_params()
+    ids = RawSQL(
+        "SELECT page.pk FROM generate_series(%s, %s) AS buckets(n), "
+        f"LATERAL ({sql}) AS page ORDER BY page.updated_at, page.pk LIMIT %s",
+        (*buckets, *params, limit),
+    )
+    model = sliced.model
+    rows = model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*CURSOR_ORDER)
+    rows.query.select_related = sliced.query.select_related
+    return rows.prefetch_related(*sliced._prefetch_related_lookups)

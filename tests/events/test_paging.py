@@ -1,0 +1,207 @@
+"""events.paging.EventPaginator, on its own: each way of reading a page is chosen when the filters
+call for it, and every one of them lists exactly the rows of the plain ordered queryset."""
+
+import datetime as dt
+import random
+
+import pytest
+from django.core.paginator import EmptyPage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+import events.paging
+from core.paging import CappedCountPaginator
+from core.vocab import ActorRole, Status, TimePrecision
+from events.filters import EventFilter, as_query_dict
+from events.models import Event, EventActor
+from events.paging import EventPaginator
+from tests.api_helpers import UTC
+from tests.factories import ActorFactory, PlaceFactory
+
+COLUMNS = ["id", "updated_at", "event_id", "event_date"]
+
+
+@pytest.fixture
+def listed(db):
+    """40 events every 40 days from 2018, one in three about a market, one in four with the same
+    actor, one in ten a draft; updated in a shuffled order, four events to each moment."""
+    place, actor = PlaceFactory(), ActorFactory()
+    rows = []
+    for n in range(40):
+        event = Event(
+            event_id=f"PAG{n}",
+            event_date=dt.date(2018, 1, 5) + dt.timedelta(days=40 * n),
+            time_precision=(TimePrecision.DAY, TimePrecision.WEEK, TimePrecision.MONTH)[n % 3],
+            event_type="Battles",
+            sub_event_type="Armed clash",
+            place=place,
+            fatalities=n % 7,
+            notes="Shelling near the market." if n % 3 == 0 else "Clashes on the road.",
+            status=Status.DRAFT if n % 10 == 9 else Status.PUBLISHED,
+        )
+        event.derive()
+        rows.append(event)
+    created = Event.objects.bulk_create(rows)
+    EventActor.objects.bulk_create(
+        EventActor(event=event, actor=actor, role=ActorRole.ACTOR1) for event in created[::4]
+    )
+    order = list(range(len(created)))
+    random.Random(14).shuffle(order)
+    start = dt.datetime(2024, 1, 1, tzinfo=UTC)
+    for rank, index in enumerate(order):
+        Event.objects.filter(pk=created[index].pk).update(updated_at=start + dt.timedelta(hours=rank // 4))
+    return actor
+
+
+def paginator(params: dict, per_page: int, **options) -> EventPaginator:
+    """A paginator of the events these filters select, as the API builds it."""
+    query = as_query_dict(params)
+    events = EventFilter(query, queryset=Event.objects.all()).qs
+    return EventPaginator(events, per_page, params=query, **options)
+
+
+def plain(params: dict, *, order=None) -> list[str]:
+    """The event ids of the filtered queryset in its own order (or `order`), read directly."""
+    events = EventFilter(as_query_dict(params), queryset=Event.objects.all()).qs
+    return list((events.order_by(*order) if order else events).values_list("event_id", flat=True))
+
+
+def numbered(pages: EventPaginator) -> list[str]:
+    return [row["event_id"] for number in pages.page_range for row in pages.page(number).object_list]
+
+
+def pulled(pages: EventPaginator) -> list[str]:
+    ids, position = [], None
+    while True:
+        page = pages.after(position)
+        ids += [row["event_id"] for row in page.rows]
+        if not page.has_next:
+            return ids
+        position = page.next_position
+
+
+def statements(run) -> list[str]:
+    """The SQL `run` sends (list() what it returns: a page's rows are read lazily)."""
+    with CaptureQueriesContext(connection) as queries:
+        list(run())
+    return [query["sql"] for query in queries.captured_queries]
+
+
+FILTERS = [
+    {},
+    {"status": "draft"},
+    {"ordering": "-fatalities"},
+    {"ordering": "updated_at", "fatalities_min": 2},
+    {"q": "market"},
+    {"year": 2020},
+    {"date_after": "2021-06-01", "ordering": "event_id"},
+]
+
+
+@pytest.mark.parametrize("params", FILTERS)
+def test_numbered_pages_list_the_rows_of_the_plain_queryset(listed, params):
+    assert numbered(paginator(params, 3, columns=COLUMNS)) == plain(params)
+
+
+def test_gathered_filters_page_like_the_plain_queryset(listed):
+    params = {"actor": listed.pk}
+    assert numbered(paginator(params, 3, columns=COLUMNS)) == plain(params) != []
+
+
+@pytest.mark.parametrize("params", FILTERS[:2] + FILTERS[4:])
+def test_keyset_pages_list_the_rows_of_the_plain_queryset_in_updated_order(listed, params):
+    assert pulled(paginator(params, 3, columns=COLUMNS)) == plain(params, order=("updated_at", "id"))
+
+
+def test_without_columns_pages_hold_model_instances_with_what_the_queryset_loads(listed):
+    """The admin's changelist reads instances, with its select_related and prefetches."""
+    events = (
+        Event.objects.select_related("place").prefetch_related("event_actors").order_by("-event_date", "-id")
+    )
+    pages = EventPaginator(events, 7)
+    page = pages.page(2)
+    assert [event.event_id for event in page.object_list] == [e.event_id for e in events[7:14]]
+    with CaptureQueriesContext(connection) as queries:
+        [(event.place.name, list(event.event_actors.all())) for event in page.object_list]
+    assert len(queries) == 0
+    after = pages.after(None)
+    assert [event.event_id for event in after.rows] == [
+        e.event_id for e in events.order_by("updated_at", "id")[:7]
+    ]
+
+
+def test_a_page_past_the_end_raises_django_s_empty_page(listed):
+    pages = paginator({"status": "draft"}, 3, columns=COLUMNS)
+    assert (pages.count, pages.num_pages) == (4, 2)
+    with pytest.raises(EmptyPage):
+        pages.page(3)
+
+
+def test_a_numbered_page_is_a_count_and_its_rows(listed, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):  # the capped count, the page's rows
+        list(paginator({"fatalities_min": 1}, 5, columns=COLUMNS).page(2).object_list)
+
+
+def test_a_keyset_page_without_a_period_is_one_statement(listed, django_assert_max_num_queries):
+    first = paginator({}, 5, columns=COLUMNS).after(None)
+    with django_assert_max_num_queries(1):
+        paginator({}, 5, columns=COLUMNS).after(first.next_position)
+
+
+@pytest.mark.postgres
+def test_a_gathered_filter_with_few_matches_is_gathered_once_and_counted_by_its_length(
+    listed, django_assert_max_num_queries
+):
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    with django_assert_max_num_queries(3):  # the planner's estimate, every match's id, the rows
+        sql = statements(lambda: pages.page(2).object_list)
+    assert sql[0].startswith("SELECT chronicle_row_estimate(")
+    assert "COALESCE" in sql[1] and not any("count(" in s.lower() for s in sql)
+    assert (pages.count, pages.count_is_estimate) == (14, False)
+
+
+@pytest.mark.postgres
+def test_a_gathered_filter_beyond_the_gather_limit_is_counted_and_walked(listed, monkeypatch):
+    monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    sql = statements(lambda: pages.page(2).object_list)
+    assert any("count(" in s.lower() for s in sql) and not any("COALESCE" in s for s in sql)
+    assert numbered(pages) == plain({"q": "market"})
+
+
+@pytest.mark.postgres
+def test_a_small_exact_count_gathers_the_page_s_ids_and_a_large_one_walks(listed, monkeypatch):
+    gathered = statements(lambda: paginator({}, 3, columns=COLUMNS).page(2).object_list)
+    assert 'ORDER BY COALESCE(U0."event_date", U0."event_date") DESC' in gathered[-1]
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 35)  # 40 matches: more than a small set
+    walked = statements(lambda: paginator({}, 3, columns=COLUMNS).page(2).object_list)
+    assert "COALESCE" not in walked[-1]
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 40)
+    monkeypatch.setattr(CappedCountPaginator, "exact_limit", 10)  # an estimated count walks too
+    pages = paginator({}, 3, columns=COLUMNS)
+    estimated = statements(lambda: pages.page(2).object_list)
+    assert pages.count_is_estimate and "COALESCE" not in estimated[-1]
+
+
+@pytest.mark.postgres
+def test_a_period_s_keyset_pages_merge_its_date_buckets(listed, monkeypatch, django_assert_max_num_queries):
+    params = {"year": 2020}
+    with django_assert_max_num_queries(2):  # the reach and the latest date, the page's rows
+        sql = statements(lambda: paginator(params, 3, columns=COLUMNS).after(None).rows)
+    assert "generate_series" in sql[-1]
+    merged = pulled(paginator(params, 3, columns=COLUMNS))
+    monkeypatch.setattr(events.paging, "PERIOD_BUCKET_LIMIT", 0)  # too many buckets: walk
+    assert not any("generate_series" in s for s in statements(lambda: paginator(params, 3).after(None).rows))
+    assert (
+        pulled(paginator(params, 3, columns=COLUMNS)) == merged == plain(params, order=("updated_at", "id"))
+    )
+
+
+def test_without_filter_parameters_nothing_is_gathered_nor_merged(listed):
+    """The admin passes none: its search gathers its own ids, and it has no keyset pages."""
+    events = EventFilter(as_query_dict({"q": "market", "year": 2020}), queryset=Event.objects.all()).qs
+    pages = EventPaginator(events, 3, columns=COLUMNS)
+    sql = statements(lambda: (list(pages.page(1).object_list), pages.after(None)))
+    assert not any(s.startswith("SELECT chronicle_row_estimate(") for s in sql)
+    assert not any("generate_series" in s for s in sql)
