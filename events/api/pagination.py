@@ -25,7 +25,8 @@ from core.api.exceptions import ParameterError
 from core.api.pagination import PageNumberPagination
 from core.paging import ListedIdsPaginator, by_ids, gathered_ids
 from events.filters import EventFilter
-from events.models import PERIOD_REACH_SQL, DateBucket, date_bucket
+from events.models import PERIOD_REACH_SQL, DateBucket, date_bucket, visible_statuses
+from events.selectors import actor_event_ids
 
 # Full-text pages with up to this many matches gather their ids (gathered_ids): walking the
 # list order costs a to_tsvector() per row (35 µs) over 50 / (share of rows matching) rows;
@@ -92,7 +93,9 @@ class EventPagination(PageNumberPagination):
                 # 18,000 notes, an actor in 6,500 events: the count and the page each read every
                 # match before, 2 × 20–30 ms at 1M events).
                 self.get_page_number(request)  # a bad page number is refused before any query
-                listed = gathered_ids(queryset, TEXT_GATHER_LIMIT)
+                listed = actor_page_ids(queryset, request)
+                if listed is None:
+                    listed = gathered_ids(queryset, TEXT_GATHER_LIMIT)
                 if listed is not None:
                     self.listed_from = queryset
                     self.django_paginator_class = ListedIdsPaginator
@@ -182,6 +185,26 @@ class EventPagination(PageNumberPagination):
                 "schema": {"type": "string"},
             },
         ]
+
+
+def actor_page_ids(queryset, request) -> list[int] | None:
+    """The ids of every match of a page filtered by actor alone (EventFilter.actor_page), in the
+    list's order, read from the event actors' rows without touching the events; None for other
+    filters or orders, or beyond TEXT_GATHER_LIMIT matches (then gathered_ids or the walk).
+
+    An actor in 6,500 events: gathered through the events, each match is probed in the events'
+    index for its status and date (16 ms of SQL at 1M events); here they are one index range.
+    """
+    page = EventFilter.actor_page(request.query_params)
+    if page is None:
+        return None
+    return actor_event_ids(
+        actor_ids=page.actor_ids,
+        statuses=page.visible_statuses(visible_statuses(request.user)),
+        descending=page.descending,
+        limit=TEXT_GATHER_LIMIT,
+        using=queryset.db,
+    )
 
 
 def period_buckets(queryset, params, limit: int) -> tuple[int, int] | None:
