@@ -194,6 +194,8 @@ def actor_page_ids(queryset, request) -> list[int] | None:
 
     An actor in 6,500 events: gathered through the events, each match is probed in the events'
     index for its status and date (16 ms of SQL at 1M events); here they are one index range.
+    The queryset is taken to be the list's: the events the user may see (visible_statuses), with
+    the request's filters; its rows are not read, only its database.
     """
     page = EventFilter.actor_page(request.query_params)
     if page is None:
