@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import django_filters
 from django import forms
@@ -146,6 +147,24 @@ class NotesVector(Func):
         super().__init__(SearchConfig("english"), F("notes"))
 
 
+@dataclass(frozen=True)
+class ActorPage:
+    """A page of one actor's events (or several's, for a name several actors bear), as
+    EventFilter.actor_page reads it from the parameters."""
+
+    actor_ids: list[int]
+    statuses: list[str] | None  # the status parameter's; None without one
+    descending: bool  # by event_date then id, both descending (the default) or both ascending
+
+    def visible_statuses(self, visible: Sequence[str] | None) -> list[str] | None:
+        """The statuses to list for a user who may see `visible` (None: every one)."""
+        if visible is None:
+            return self.statuses
+        if self.statuses is None:
+            return list(visible)
+        return [status for status in self.statuses if status in visible]
+
+
 class EventFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
@@ -170,6 +189,28 @@ class EventFilter(StrictFilterSet):
     def gathers(cls, params) -> bool:
         """Whether these parameters filter by one of the GATHERED filters."""
         return any(params.get(name) for name in cls.GATHERED)
+
+    # The parameters an actor's page may carry and still be read from the event actors' rows
+    # alone (events.selectors.actor_event_ids), and the orders it can give: ordering -> descending.
+    ACTOR_PAGE_FILTERS = frozenset({"actor", "status", "ordering"})
+    ACTOR_PAGE_ORDERINGS = {"": True, "-event_date": True, "event_date": False}
+
+    @classmethod
+    def actor_page(cls, params) -> ActorPage | None:
+        """What an actor's page needs, when these parameters filter by actor and by nothing else
+        the event actors' rows do not hold (status aside) and order by event_date or not at all;
+        None otherwise, or for invalid parameters (the filters answer those)."""
+        sent = {name for name in cls.base_filters if params.get(name)}
+        ordering = params.get("ordering", "")
+        if "actor" not in sent or not sent <= cls.ACTOR_PAGE_FILTERS:
+            return None
+        if ordering not in cls.ACTOR_PAGE_ORDERINGS:
+            return None
+        form = cls(params, queryset=Event.objects.none()).form
+        if not form.is_valid():
+            return None
+        data = form.cleaned_data
+        return ActorPage(data["actor"], data.get("status") or None, cls.ACTOR_PAGE_ORDERINGS[ordering])
 
     @classmethod
     def period_floor(cls, params) -> dt.date | None:

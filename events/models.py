@@ -170,13 +170,18 @@ class EventHistoryMarks(models.Model):
         abstract = True
 
 
+def visible_statuses(user) -> tuple[str, ...] | None:
+    """The statuses of the events `user` may see; None for every one (EventQuerySet.visible_to)."""
+    return None if has_a_role(user) else (Status.PUBLISHED,)
+
+
 class EventQuerySet(models.QuerySet):
     def published(self) -> "EventQuerySet":
         return self.filter(status=Status.PUBLISHED)
 
     def visible_to(self, user) -> "EventQuerySet":
         """Everything for users who may view events (drafts, retracted); published otherwise."""
-        if has_a_role(user):
+        if visible_statuses(user) is None:
             return self
         return self.published()
 
@@ -466,7 +471,7 @@ class Event(models.Model):
 class EventActor(models.Model):
     """An actor's part in one event, with the inter code it had there."""
 
-    # Indexed by the indexes leading with them: event_actor_unique_role, event_actor_actor_event_idx.
+    # Indexed by the indexes leading with them: event_actor_unique_role, event_actor_page_idx.
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="event_actors", db_index=False)
     actor = models.ForeignKey(
         "actors.Actor", on_delete=models.PROTECT, related_name="event_roles", db_index=False
@@ -480,9 +485,14 @@ class EventActor(models.Model):
         help_text="The actor's inter code in this event; defaults to the actor's kind.",
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Order among associates.")
+    # Copies of the event's own, written by the database's triggers only (events/actor_copies.py),
+    # so that an actor's page and its count are one range of event_actor_page_idx.
+    event_date = models.DateField(null=True, editable=False)
+    status = models.CharField(max_length=10, choices=Status.choices, blank=True, default="", editable=False)
 
-    # Read by the row's id and by its event's (events.history); not by actor.
-    history = HistoricalRecords(no_db_index=["actor"])
+    # Read by the row's id and by its event's (events.history); not by actor. The event's copies
+    # are the event's history, not the part's.
+    history = HistoricalRecords(no_db_index=["actor"], excluded_fields=["event_date", "status"])
 
     class Meta:
         ordering = ["role", "position", "id"]
@@ -502,8 +512,13 @@ class EventActor(models.Model):
         ]
         indexes = [
             models.Index(fields=["actor", "role"], name="event_actor_actor_role_idx"),
-            # An actor's or an inter code's events, from the index alone (API and admin filters).
-            models.Index(fields=["actor", "event"], name="event_actor_actor_event_idx"),
+            # An actor's events in the list's order, for one status or all: the API's page and
+            # its count from one range of the index alone (events.selectors.actor_event_ids; an
+            # actor in two roles of one event is two entries side by side). It leads with the
+            # actor and holds the event, so it also serves every "this actor's events" subquery
+            # that (actor, event) served before it (docs/benchmarks.md, "An actor's events").
+            models.Index(fields=["actor", "status", "event_date", "event"], name="event_actor_page_idx"),
+            # An inter code's events, from the index alone (API and admin filters).
             models.Index(fields=["inter", "event"], name="event_actor_inter_event_idx"),
         ]
 

@@ -18,7 +18,7 @@ naming `page`, the admin by going back to the first page); nothing here knows HT
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.paginator import Page
@@ -31,6 +31,7 @@ from django.utils.functional import cached_property
 from core.paging import CappedCountPaginator, by_ids, gathered_ids
 from events.filters import EventFilter
 from events.models import PERIOD_REACH_SQL, DateBucket, date_bucket
+from events.selectors import actor_event_ids
 
 # Full-text pages with up to this many matches gather their ids (gathered_ids): walking the
 # list order costs a to_tsvector() per row (35 µs) over 50 / (share of rows matching) rows;
@@ -47,6 +48,8 @@ SMALL_MATCH_SET = 5_000
 # 5 years); walking (updated_at, id) instead passes every event updated before the period's first
 # (600,000–850,000 index entries for 2020 or 2025 at 1M events, 60–90 ms).
 PERIOD_BUCKET_LIMIT = 60
+# EventPaginator's `statuses` when the caller does not say which statuses its user may see.
+UNKNOWN_STATUSES = object()
 
 # The keyset order of cursor pages: a bulk import gives many rows the same updated_at, so the id
 # breaks ties.
@@ -87,17 +90,47 @@ class EventPaginator(CappedCountPaginator):
         *,
         params: Mapping | None = None,
         columns: list[str] | None = None,
+        statuses: Sequence[str] | None | object = UNKNOWN_STATUSES,
     ) -> None:
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         self.params = params if params is not None else {}
         self.columns = columns
+        # The statuses the list's user may see (events.models.visible_statuses; None: any), for
+        # an actor's page read from the event actors' rows (_actor_page); not given, no such page.
+        self.statuses = statuses
 
     @cached_property
     def gathered(self) -> list[int] | None:
         """Every match's id in list order, when a GATHERED filter has few enough matches."""
         if not EventFilter.gathers(self.params):
             return None
-        return gathered_ids(self.object_list, TEXT_GATHER_LIMIT)
+        listed = self._actor_page()
+        if listed is None:
+            listed = gathered_ids(self.object_list, TEXT_GATHER_LIMIT)
+        return listed
+
+    def _actor_page(self) -> list[int] | None:
+        """The ids of every match of a page filtered by actor alone (EventFilter.actor_page), in
+        the list's order, read from the event actors' rows without touching the events; None for
+        other filters or orders, or beyond TEXT_GATHER_LIMIT matches (then gathered_ids).
+
+        An actor in 6,500 events: gathered through the events, each match is probed in the
+        events' index for its status and date (16 ms of SQL at 1M events); here they are one
+        index range. The list is taken to be the events its user may see (`statuses`) with these
+        filters; its rows are not read, only its database.
+        """
+        if self.statuses is UNKNOWN_STATUSES:
+            return None
+        page = EventFilter.actor_page(self.params)
+        if page is None:
+            return None
+        return actor_event_ids(
+            actor_ids=page.actor_ids,
+            statuses=page.visible_statuses(self.statuses),
+            descending=page.descending,
+            limit=TEXT_GATHER_LIMIT,
+            using=self.object_list.db,
+        )
 
     @cached_property
     def count(self) -> int:

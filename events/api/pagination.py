@@ -20,6 +20,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from core.api.exceptions import ParameterError
 from core.api.pagination import PageNumberPagination
+from events.models import visible_statuses
 from events.paging import EventPaginator, Position
 
 
@@ -37,7 +38,13 @@ class EventPagination(PageNumberPagination):
     columns: list[str] | None = None
 
     def get_django_paginator(self, queryset, page_size: int) -> EventPaginator:
-        return EventPaginator(queryset, page_size, params=self.request.query_params, columns=self.columns)
+        return EventPaginator(
+            queryset,
+            page_size,
+            params=self.request.query_params,
+            columns=self.columns,
+            statuses=visible_statuses(self.request.user),
+        )
 
     def _mode(self, request) -> str:
         mode = request.query_params.get(self.mode_query_param) or "page"
