@@ -495,17 +495,29 @@ def exported_tree(revision: str) -> Iterator[Path]:
         yield Path(directory)
 
 
-def commit(revision: str | None) -> str:
+def resolved(revision: str, root: Path = ROOT) -> str:
+    """The commit a revision names now (HEAD, a branch): the run serves and reports that commit,
+    even if the branch moves while the database is sampled or the load runs."""
+    return subprocess.run(
+        ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+def commit(revision: str | None, root: Path = ROOT) -> str:
     if revision:
         described = subprocess.run(
-            ["git", "rev-parse", "--short", revision], cwd=ROOT, capture_output=True, text=True, check=True
+            ["git", "rev-parse", "--short", revision], cwd=root, capture_output=True, text=True, check=True
         )
         return f"{described.stdout.strip()} (served from a clean export of that commit)"
     described = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True
     )
     dirty = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True, text=True
+        ["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True
     )
     return described.stdout.strip() + (
         " (with uncommitted changes in the tree)" if dirty.stdout.strip() else ""
@@ -638,6 +650,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     args.load_before = load_average()
+    if args.commit:
+        args.commit = resolved(args.commit)
 
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith(("postgres://", "postgresql://")):
