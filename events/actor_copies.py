@@ -43,6 +43,12 @@ _REWRITE = {
     """,
 }
 
+# SQLite's triggers cannot change NEW: they update the row after it is written, with its event's values.
+_SQLITE_READ = f"""UPDATE {EVENT_ACTORS} SET
+        event_date = (SELECT e.event_date FROM {EVENTS} e WHERE e.id = NEW.event_id),
+        status = (SELECT e.status FROM {EVENTS} e WHERE e.id = NEW.event_id)
+    WHERE id = NEW.id;"""
+
 INSTALL = {
     "postgresql": [
         # BEFORE, so the copies are in the row as written: no second version of it.
@@ -69,24 +75,17 @@ END $$
                                OR OLD.status IS DISTINCT FROM NEW.status)
             EXECUTE FUNCTION events_actor_copies_write()""",
     ],
-    # SQLite's triggers cannot change NEW: they update the row after it is written.
     "sqlite": [
         f"""CREATE TRIGGER events_actor_copies_read_insert AFTER INSERT ON {EVENT_ACTORS} FOR EACH ROW
 BEGIN
-    UPDATE {EVENT_ACTORS} SET
-        event_date = (SELECT e.event_date FROM {EVENTS} e WHERE e.id = NEW.event_id),
-        status = (SELECT e.status FROM {EVENTS} e WHERE e.id = NEW.event_id)
-    WHERE id = NEW.id;
+{_SQLITE_READ}
 END""",
         f"""CREATE TRIGGER events_actor_copies_read_update AFTER UPDATE OF event_id, event_date, status
     ON {EVENT_ACTORS} FOR EACH ROW
     WHEN NEW.event_date IS NOT (SELECT e.event_date FROM {EVENTS} e WHERE e.id = NEW.event_id)
       OR NEW.status IS NOT (SELECT e.status FROM {EVENTS} e WHERE e.id = NEW.event_id)
 BEGIN
-    UPDATE {EVENT_ACTORS} SET
-        event_date = (SELECT e.event_date FROM {EVENTS} e WHERE e.id = NEW.event_id),
-        status = (SELECT e.status FROM {EVENTS} e WHERE e.id = NEW.event_id)
-    WHERE id = NEW.id;
+{_SQLITE_READ}
 END""",
         f"""CREATE TRIGGER events_actor_copies_write AFTER UPDATE OF event_date, status ON {EVENTS}
     FOR EACH ROW WHEN OLD.event_date IS NOT NEW.event_date OR OLD.status IS NOT NEW.status
