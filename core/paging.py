@@ -103,14 +103,12 @@ class CappedCountPaginator(DjangoPaginator):
         return count
 
 
-def gathered_ids(queryset: QuerySet, limit: int) -> list[int] | None:
-    """The ids of every match, in the queryset's order, when there are at most `limit`; else None.
+_NOT_ASKED = object()
 
-    One statement finds the matches through the filters' indexes and sorts them: a full-text
-    page then needs no second pass for its count, and its rows are read by id. It is not tried
-    when the planner expects more than `limit` matches (a common word: gathering 20,000 of its
-    60,000 matches to find out cost 230 ms, walking the list order 45). PostgreSQL only.
-    """
+
+def row_estimate(queryset: QuerySet) -> int | None:
+    """The planner's estimate of the queryset's rows (EXPLAIN, chronicle_row_estimate); None off
+    PostgreSQL."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
@@ -118,6 +116,21 @@ def gathered_ids(queryset: QuerySet, limit: int) -> list[int] | None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {ROW_ESTIMATE_FUNCTION}(%s)", [connection.ops.compose_sql(sql, params)])
         (estimate,) = cursor.fetchone()
+    return estimate
+
+
+def gathered_ids(queryset: QuerySet, limit: int, *, estimate=_NOT_ASKED) -> list[int] | None:
+    """The ids of every match, in the queryset's order, when there are at most `limit`; else None.
+
+    One statement finds the matches through the filters' indexes and sorts them: a full-text
+    page then needs no second pass for its count, and its rows are read by id. It is not tried
+    when the planner expects more than `limit` matches (a common word: gathering 20,000 of its
+    60,000 matches to find out cost 230 ms, walking the list order 45). PostgreSQL only.
+    `estimate`: the planner's row_estimate when the caller already asked for it.
+    """
+    if connections[queryset.db].vendor != "postgresql":
+        return None
+    estimate = row_estimate(queryset) if estimate is _NOT_ASKED else estimate
     if estimate is not None and estimate > limit:
         return None
     found = first_column(_gathering(queryset)[: limit + 1])

@@ -171,6 +171,24 @@ def test_a_gathered_filter_beyond_the_gather_limit_is_counted_and_walked(listed,
 
 
 @pytest.mark.postgres
+def test_a_search_the_planner_puts_far_beyond_the_exact_limit_reports_the_estimate_uncounted(listed):
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    pages.estimate = events.paging.FAR_BEYOND_EXACT  # what the planner says of a common word at 3M
+    sql = statements(lambda: pages.page(2).object_list)
+    assert not any("count(" in s.lower() for s in sql)  # nothing counted row by row
+    assert not any("COALESCE" in s for s in sql)  # nor gathered: the page walks the list order
+    assert (pages.count, pages.count_is_estimate) == (events.paging.FAR_BEYOND_EXACT, True)
+    assert [row["event_id"] for row in pages.page(2).object_list] == plain({"q": "market"})[3:6]
+    # Just below it the search is counted (exactly here: 14 matches), as any other filter is.
+    below = paginator({"q": "market"}, 3, columns=COLUMNS)
+    below.estimate = events.paging.FAR_BEYOND_EXACT - 1
+    assert (below.count, below.count_is_estimate) == (14, False)
+    other = paginator({"event_type": "Battles"}, 3, columns=COLUMNS)
+    other.estimate = events.paging.FAR_BEYOND_EXACT
+    assert (other.count, other.count_is_estimate) == (len(plain({"event_type": "Battles"})), False)
+
+
+@pytest.mark.postgres
 def test_a_small_exact_count_gathers_the_page_s_ids_and_a_large_one_walks(listed, monkeypatch):
     gathered = statements(lambda: paginator({}, 3, columns=COLUMNS).page(2).object_list)
     assert 'ORDER BY COALESCE(U0."event_date", U0."event_date") DESC' in gathered[-1]
