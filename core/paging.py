@@ -103,9 +103,6 @@ class CappedCountPaginator(DjangoPaginator):
         return count
 
 
-_NOT_ASKED = object()
-
-
 def row_estimate(queryset: QuerySet) -> int | None:
     """The planner's estimate of the queryset's rows (EXPLAIN, chronicle_row_estimate); None off
     PostgreSQL."""
@@ -119,18 +116,17 @@ def row_estimate(queryset: QuerySet) -> int | None:
     return estimate
 
 
-def gathered_ids(queryset: QuerySet, limit: int, *, estimate=_NOT_ASKED) -> list[int] | None:
+def gathered_ids(queryset: QuerySet, limit: int, *, estimate: int | None) -> list[int] | None:
     """The ids of every match, in the queryset's order, when there are at most `limit`; else None.
 
     One statement finds the matches through the filters' indexes and sorts them: a full-text
     page then needs no second pass for its count, and its rows are read by id. It is not tried
     when the planner expects more than `limit` matches (a common word: gathering 20,000 of its
     60,000 matches to find out cost 230 ms, walking the list order 45). PostgreSQL only.
-    `estimate`: the planner's row_estimate when the caller already asked for it.
+    `estimate`: the planner's row_estimate of the queryset, which the caller also uses.
     """
     if connections[queryset.db].vendor != "postgresql":
         return None
-    estimate = row_estimate(queryset) if estimate is _NOT_ASKED else estimate
     if estimate is not None and estimate > limit:
         return None
     found = first_column(_gathering(queryset)[: limit + 1])
