@@ -1239,8 +1239,8 @@ def run_import(
     if state != ImportBatch.State.COMMITTED:
         # Rolled back: the batch row is written again, alone, to record the run.
         _finish(batch, state, rows, len({error.row for error in errors}), errors, loader)
-    if state == ImportBatch.State.COMMITTED and loader.created + loader.updated >= ANALYZE_AFTER:
-        _analyze()
+    # No ANALYZE after the commit: the one before the likely-duplicate report counted this run's
+    # rows (its own transaction's) and its statistics committed with them.
     return ImportOutcome(
         batch=batch,
         errors=errors,

@@ -790,3 +790,24 @@ def test_a_curators_import_makes_drafts_which_need_neither_actor_1_nor_a_source(
     assert outcome.errors == []
     event = Event.objects.get(event_id="RUS501")
     assert event.status == Status.DRAFT and not event.citations.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_leaves_the_planner_statistics_of_its_rows(tmp_path, monkeypatch):
+    """A run of ANALYZE_AFTER events or more refreshes the statistics once, inside its transaction
+    (its own rows are counted): after the commit they hold the new events, with nothing re-run."""
+    from events.importers import common
+    from tests.acled_files import write_synthetic
+
+    monkeypatch.setattr(common, "ANALYZE_AFTER", 20)
+    path = write_synthetic(tmp_path / "events.csv", 60)
+    outcome = import_acled_file(path)
+    assert outcome.batch.created == 60
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'events_event'")
+        assert cursor.fetchone()[0] == 60
+        cursor.execute(
+            "SELECT n_distinct FROM pg_stats WHERE tablename = 'events_event' AND attname = 'event_date'"
+        )
+        assert cursor.fetchone() is not None
