@@ -31,7 +31,7 @@ from django.utils.functional import cached_property
 from core.paging import EXACT_COUNT_LIMIT, CappedCountPaginator, by_ids, gathered_ids, row_estimate
 from events.filters import EventFilter
 from events.models import PERIOD_REACH_SQL, DateBucket, date_bucket
-from events.selectors import actor_event_ids
+from events.selectors import actor_cursor_ids, actor_event_ids
 
 # Full-text pages with up to this many matches gather their ids (gathered_ids): walking the
 # list order costs a to_tsvector() per row (35 µs) over 50 / (share of rows matching) rows;
@@ -172,16 +172,47 @@ class EventPaginator(CappedCountPaginator):
         """The `per_page` events after `position` in (updated_at, id) order (from the start
         without one), and the position to continue from (`columns` must hold id and updated_at)."""
         events = self._source().order_by(*CURSOR_ORDER)
-        buckets = period_buckets(events, self.params, PERIOD_BUCKET_LIMIT)
-        if position:
-            # Row-value comparison (updated_at, id) > (…, …): PostgreSQL walks the composite index
-            # with it; Django (5.2) writes an equivalent OR where the backend lacks row values.
-            events = events.filter(TupleGreaterThan(Tuple(*CURSOR_ORDER), position))
-        sliced = events[: self.per_page + 1]
-        rows = list(self._read(merged_buckets(sliced, buckets) if buckets else by_ids(sliced)))
+        actor_rows = self._actor_cursor_page(position, self.per_page + 1)
+        if actor_rows is not None:
+            rows = list(self._read(actor_rows))
+        else:
+            buckets = period_buckets(events, self.params, PERIOD_BUCKET_LIMIT)
+            if position:
+                # Row-value comparison (updated_at, id) > (…, …): PostgreSQL walks the composite
+                # index with it; Django (5.2) writes an equivalent OR where the backend lacks row
+                # values.
+                events = events.filter(TupleGreaterThan(Tuple(*CURSOR_ORDER), position))
+            sliced = events[: self.per_page + 1]
+            rows = list(self._read(merged_buckets(sliced, buckets) if buckets else by_ids(sliced)))
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         return CursorPage(rows=rows, next_position=_position(rows[-1]) if more else None)
+
+    def _actor_cursor_page(self, position: Position | None, limit: int) -> QuerySet | None:
+        """The first `limit` events after `position` of a cursor page filtered by actor alone
+        (EventFilter.actor_page), read through the event actors' rows (actor_cursor_ids); None
+        for other filters, or off PostgreSQL (then the list's (updated_at, id) order is walked).
+
+        Walking that order probes each event's actors: an actor in 6,500 of a million events
+        passed about 7,800 events for a page (19 ms idle); here the page is one index range per
+        actor and status. The list is taken to be the events its user may see (`statuses`) with
+        these filters, as for an actor's numbered pages (_actor_page).
+        """
+        if self.statuses is UNKNOWN_STATUSES or connections[self.object_list.db].vendor != "postgresql":
+            return None
+        page = EventFilter.actor_page(self.params)
+        if page is None:
+            return None
+        ids = actor_cursor_ids(
+            actor_ids=page.actor_ids,
+            statuses=page.visible_statuses(self.statuses),
+            after=position,
+            limit=limit,
+        )
+        events = self.object_list
+        rows = events.model._base_manager.db_manager(events.db).filter(pk__in=ids).order_by(*CURSOR_ORDER)
+        rows.query.select_related = events.query.select_related
+        return rows if self.columns else rows.prefetch_related(*events._prefetch_related_lookups)
 
     def _source(self) -> QuerySet:
         """The list; rows read as values() need none of its prefetches."""
