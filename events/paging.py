@@ -32,6 +32,7 @@ from core.paging import EXACT_COUNT_LIMIT, CappedCountPaginator, by_ids, gathere
 from events.filters import EventFilter
 from events.models import PERIOD_REACH_SQL, DateBucket, date_bucket
 from events.selectors import actor_cursor_ids, actor_event_ids
+from places.models import Place
 
 # Full-text pages with up to this many matches gather their ids (gathered_ids): walking the
 # list order costs a to_tsvector() per row (35 µs) over 50 / (share of rows matching) rows;
@@ -53,6 +54,10 @@ PERIOD_BUCKET_LIMIT = 60
 # tsvector row by row (a common word at 3M events, 10,001 of its 589,445 matches: 460 ms idle,
 # 4 s p50 under the load test), and a count this far beyond the limit would be an estimate anyway.
 FAR_BEYOND_EXACT = 10 * EXACT_COUNT_LIMIT
+# A period's cursor page filtered by country lists the country's place ids in its buckets' index
+# condition (country_place_ids) when the country has at most this many places (the largest at
+# 1M seed_demo events has 582); beyond, the join to the places alone filters them.
+COUNTRY_PLACE_LIMIT = 5_000
 # EventPaginator's `statuses` when the caller does not say which statuses its user may see.
 UNKNOWN_STATUSES = object()
 
@@ -183,7 +188,11 @@ class EventPaginator(CappedCountPaginator):
                 # values.
                 events = events.filter(TupleGreaterThan(Tuple(*CURSOR_ORDER), position))
             sliced = events[: self.per_page + 1]
-            rows = list(self._read(merged_buckets(sliced, buckets) if buckets else by_ids(sliced)))
+            if buckets:
+                places = country_place_ids(self.params, COUNTRY_PLACE_LIMIT, events.db)
+                rows = list(self._read(merged_buckets(sliced, buckets, places=places)))
+            else:
+                rows = list(self._read(by_ids(sliced)))
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         return CursorPage(rows=rows, next_position=_position(rows[-1]) if more else None)
@@ -263,6 +272,24 @@ def period_buckets(queryset: QuerySet, params: Mapping, limit: int) -> tuple[int
     return (first, max(first, last)) if last - first < limit else None
 
 
+def country_place_ids(params: Mapping, limit: int, using: str) -> list[int] | None:
+    """The ids of the places of the countries the parameters name, when there are at most `limit`;
+    None without a country, or beyond it.
+
+    The country filter is a join to the places, which PostgreSQL hashes: each date bucket of a
+    period's cursor page is then read whole and sorted (2,300 entries a bucket at 1M events, three
+    times that at 3M). The same condition as the place ids, a constant array, is checked in the
+    bucket index's own entries (it holds place_id), so a bucket's walk stops at the page's rows.
+    """
+    codes = EventFilter.country_codes(params)
+    if not codes:
+        return None
+    ids = list(
+        Place.objects.using(using).filter(country_code__in=codes).values_list("pk", flat=True)[: limit + 1]
+    )
+    return ids if len(ids) <= limit else None
+
+
 def _minus(day: dt.date, days: int) -> dt.date:
     try:
         return day - dt.timedelta(days=days)
@@ -270,16 +297,22 @@ def _minus(day: dt.date, days: int) -> dt.date:
         return dt.date.min
 
 
-def merged_buckets(sliced: QuerySet, buckets: tuple[int, int]) -> QuerySet:
+def merged_buckets(
+    sliced: QuerySet, buckets: tuple[int, int], *, places: list[int] | None = None
+) -> QuerySet:
     """The rows of a sliced cursor page (ordered by updated_at, id), merged from the date buckets.
 
     Each bucket's first rows after the position are one range of event_bucket_idx; the page is
     the first rows of those, sorted. generate_series and LATERAL keep it one statement planned
     once, whatever the number of buckets (a UNION ALL of 23 branches took 5 ms to plan).
+    `places`: ids the rows' place must be among, besides the list's own filters (a country's,
+    country_place_ids).
     """
     limit = sliced.query.high_mark
     branch = sliced.all()
     branch.query.clear_limits()
+    if places is not None:
+        branch = branch.filter(place_id__in=places)
     branch = (
         branch.prefetch_related(None)
         .alias(bucket=DateBucket())

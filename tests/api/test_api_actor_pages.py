@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.vocab import ActorRole, Status
+from events.models import Event
 from tests.api_helpers import client_for
 from tests.factories import ActorFactory, EventActorFactory, EventFactory
 
@@ -161,7 +162,6 @@ def read_from_cursor_copies(queries) -> bool:
 def tied(army):
     """The army's events updated at three moments only (ties broken by id), in an order that is
     neither their ids' nor their dates'."""
-    from events.models import Event
 
     events = list(Event.objects.filter(event_actors__actor=army).distinct().order_by("-event_date", "id"))
     moments = [dt.datetime(2025, 1, day, 12, tzinfo=dt.UTC) for day in (3, 1, 2)]
@@ -190,7 +190,6 @@ def test_an_actors_cursor_pages_equal_the_walked_pages(tied, viewer):
 
 def test_an_actors_cursor_pages_follow_an_event_s_update(tied):
     """An event saved again moves to the end of the cursor's order, on its actors' rows too."""
-    from events.models import Event
 
     client = client_for(None)
     before = cursor_pages(client, {"actor": tied.pk})
