@@ -54,9 +54,9 @@ PERIOD_BUCKET_LIMIT = 60
 # tsvector row by row (a common word at 3M events, 10,001 of its 589,445 matches: 460 ms idle,
 # 4 s p50 under the load test), and a count this far beyond the limit would be an estimate anyway.
 FAR_BEYOND_EXACT = 10 * EXACT_COUNT_LIMIT
-# A period's cursor page filtered by country lists the country's place ids in its buckets' index
-# condition (country_place_ids) when the country has at most this many places (the largest at
-# 1M seed_demo events has 582); beyond, the join to the places alone filters them.
+# A period's cursor page filtered by country checks the country's place ids in its buckets' index
+# entries (period_buckets) when the country has at most this many places (the largest at 1M
+# seed_demo events has 582); beyond, the join to the places alone filters them.
 COUNTRY_PLACE_LIMIT = 5_000
 # EventPaginator's `statuses` when the caller does not say which statuses its user may see.
 UNKNOWN_STATUSES = object()
@@ -188,11 +188,7 @@ class EventPaginator(CappedCountPaginator):
                 # values.
                 events = events.filter(TupleGreaterThan(Tuple(*CURSOR_ORDER), position))
             sliced = events[: self.per_page + 1]
-            if buckets:
-                places = country_place_ids(self.params, COUNTRY_PLACE_LIMIT, events.db)
-                rows = list(self._read(merged_buckets(sliced, buckets, places=places)))
-            else:
-                rows = list(self._read(by_ids(sliced)))
+            rows = list(self._read(merged_buckets(sliced, buckets) if buckets else by_ids(sliced)))
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         return CursorPage(rows=rows, next_position=_position(rows[-1]) if more else None)
@@ -249,45 +245,56 @@ def _position(row) -> Position:
     return row.updated_at, row.pk
 
 
-def period_buckets(queryset: QuerySet, params: Mapping, limit: int) -> tuple[int, int] | None:
-    """The first and last date buckets (DateBucket) a period's matches can lie in, or None when
-    there is no period floor, more than `limit` buckets, or no PostgreSQL.
+@dataclass(frozen=True)
+class PeriodBuckets:
+    """The date buckets (DateBucket) a period's matches can lie in, and the place ids a country
+    filter stands for (country places, below; None without one or beyond COUNTRY_PLACE_LIMIT)."""
+
+    first: int
+    last: int
+    places: list[int] | None
+
+
+def period_buckets(queryset: QuerySet, params: Mapping, limit: int) -> PeriodBuckets | None:
+    """The first and last date buckets a period's matches can lie in, or None when there is no
+    period floor, more than `limit` buckets, or no PostgreSQL.
 
     A period filter keeps the events whose period ends on or after its first day (the floor); none
     of them has an event_date before the floor minus the longest reach of any period
     (EventQuerySet.period_reach), nor after the filter's ceiling or the latest event_date. One
-    statement reads the reach and the latest date, from two index probes.
+    statement reads the reach and the latest date, from two index probes, and the country's
+    places.
+
+    Country places: the country filter is a join to the places, which PostgreSQL hashes; each
+    bucket is then read whole and sorted (2,300 entries a bucket at 1M events, three times that at
+    3M). The same condition as the country's place ids, a constant array, is checked in the bucket
+    index's own entries (it holds place_id), so a bucket's walk stops at the page's rows.
     """
     floor = EventFilter.period_floor(params)
     connection = connections[queryset.db]
     if floor is None or connection.vendor != "postgresql":
         return None
+    codes = EventFilter.country_codes(params)
+    places = (
+        f"(SELECT array_agg(id) FROM (SELECT id FROM {Place._meta.db_table} "
+        "WHERE country_code = ANY(%s) LIMIT %s) AS country)"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT ({PERIOD_REACH_SQL}), (SELECT max(event_date) FROM events_event)")
-        reach, latest = cursor.fetchone()
+        cursor.execute(
+            f"SELECT ({PERIOD_REACH_SQL}), (SELECT max(event_date) FROM events_event), "
+            + (places if codes else "NULL"),
+            (codes, COUNTRY_PLACE_LIMIT + 1) if codes else (),
+        )
+        reach, latest, place_ids = cursor.fetchone()
     if latest is None:
         return None
     ceiling = min(filter(None, [EventFilter.period_ceiling(params), latest]))
     first, last = date_bucket(_minus(floor, reach)), date_bucket(ceiling)
-    return (first, max(first, last)) if last - first < limit else None
-
-
-def country_place_ids(params: Mapping, limit: int, using: str) -> list[int] | None:
-    """The ids of the places of the countries the parameters name, when there are at most `limit`;
-    None without a country, or beyond it.
-
-    The country filter is a join to the places, which PostgreSQL hashes: each date bucket of a
-    period's cursor page is then read whole and sorted (2,300 entries a bucket at 1M events, three
-    times that at 3M). The same condition as the place ids, a constant array, is checked in the
-    bucket index's own entries (it holds place_id), so a bucket's walk stops at the page's rows.
-    """
-    codes = EventFilter.country_codes(params)
-    if not codes:
+    if last - first >= limit:
         return None
-    ids = list(
-        Place.objects.using(using).filter(country_code__in=codes).values_list("pk", flat=True)[: limit + 1]
-    )
-    return ids if len(ids) <= limit else None
+    if place_ids is not None and len(place_ids) > COUNTRY_PLACE_LIMIT:
+        place_ids = None
+    return PeriodBuckets(first, max(first, last), place_ids)
 
 
 def _minus(day: dt.date, days: int) -> dt.date:
@@ -297,22 +304,18 @@ def _minus(day: dt.date, days: int) -> dt.date:
         return dt.date.min
 
 
-def merged_buckets(
-    sliced: QuerySet, buckets: tuple[int, int], *, places: list[int] | None = None
-) -> QuerySet:
+def merged_buckets(sliced: QuerySet, buckets: PeriodBuckets) -> QuerySet:
     """The rows of a sliced cursor page (ordered by updated_at, id), merged from the date buckets.
 
     Each bucket's first rows after the position are one range of event_bucket_idx; the page is
     the first rows of those, sorted. generate_series and LATERAL keep it one statement planned
     once, whatever the number of buckets (a UNION ALL of 23 branches took 5 ms to plan).
-    `places`: ids the rows' place must be among, besides the list's own filters (a country's,
-    country_place_ids).
     """
     limit = sliced.query.high_mark
     branch = sliced.all()
     branch.query.clear_limits()
-    if places is not None:
-        branch = branch.filter(place_id__in=places)
+    if buckets.places is not None:
+        branch = branch.filter(place_id__in=buckets.places)
     branch = (
         branch.prefetch_related(None)
         .alias(bucket=DateBucket())
@@ -324,7 +327,7 @@ def merged_buckets(
     ids = RawSQL(
         "SELECT page.pk FROM generate_series(%s, %s) AS buckets(n), "
         f"LATERAL ({sql}) AS page ORDER BY page.updated_at, page.pk LIMIT %s",
-        (*buckets, *params, limit),
+        (buckets.first, buckets.last, *params, limit),
     )
     model = sliced.model
     rows = model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*CURSOR_ORDER)
