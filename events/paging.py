@@ -1,5 +1,6 @@
 """How a list of events is paged: the one place that decides between walking the list order,
-gathering every match, and keyset (cursor) pages, merged from date buckets for a period.
+gathering every match, and keyset (cursor) pages, merged from date buckets for a period or read
+from the event actors' rows for an actor.
 
 `EventPaginator` is a Django paginator, so the admin's changelist takes it as it is and the API's
 paginator builds one per request::
@@ -88,7 +89,8 @@ class EventPaginator(CappedCountPaginator):
     count too; otherwise the count is capped (exact up to `exact_limit`, estimated beyond) and the
     page's rows are read through their ids, gathered when the exact count is at most
     SMALL_MATCH_SET, else by walking the list order. Keyset pages (`after`): ordered by
-    (updated_at, id), no count; a period's pages merge its date buckets (merged_buckets).
+    (updated_at, id), no count; an actor's pages come from its event actors' rows
+    (_actor_cursor_page), a period's merge its date buckets (merged_buckets).
     """
 
     def __init__(
