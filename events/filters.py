@@ -226,6 +226,13 @@ class EventFilter(StrictFilterSet):
         return max(days, default=None)
 
     @classmethod
+    def country_codes(cls, params) -> list[str] | None:
+        """The alpha-3 codes the country parameter names, for validated parameters; None without one."""
+        if not params.get("country"):
+            return None
+        return cls.base_filters["country"].field.clean(params["country"])
+
+    @classmethod
     def period_ceiling(cls, params) -> dt.date | None:
         """The latest event_date a match may have (date_before, year; overlap mode, as
         _on_or_before bounds it), for validated parameters; None without one."""

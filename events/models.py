@@ -495,13 +495,15 @@ class EventActor(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0, help_text="Order among associates.")
     # Copies of the event's own, written by the database's triggers only (events/actor_copies.py),
-    # so that an actor's page and its count are one range of event_actor_page_idx.
+    # so that an actor's page and its count are one range of event_actor_page_idx, and its cursor
+    # page one range of event_actor_cursor_idx.
     event_date = models.DateField(null=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, blank=True, default="", editable=False)
+    updated_at = models.DateTimeField(null=True, editable=False)
 
     # Read by the row's id and by its event's (events.history); not by actor. The event's copies
     # are the event's history, not the part's.
-    history = HistoricalRecords(no_db_index=["actor"], excluded_fields=["event_date", "status"])
+    history = HistoricalRecords(no_db_index=["actor"], excluded_fields=["event_date", "status", "updated_at"])
 
     class Meta:
         ordering = ["role", "position", "id"]
@@ -527,6 +529,11 @@ class EventActor(models.Model):
             # actor and holds the event, so it also serves every "this actor's events" subquery
             # that (actor, event) served before it (docs/benchmarks.md, "An actor's events").
             models.Index(fields=["actor", "status", "event_date", "event"], name="event_actor_page_idx"),
+            # An actor's events in the cursor's order (updated_at, event), for one status: a cursor
+            # page is the first entries after its position in one range per actor and status
+            # (events.selectors.actor_cursor_ids), where the events' own (updated_at, id) order
+            # passes every other actor's events, probing each one's actors.
+            models.Index(fields=["actor", "status", "updated_at", "event"], name="event_actor_cursor_idx"),
             # An inter code's events, from the index alone (API and admin filters).
             models.Index(fields=["inter", "event"], name="event_actor_inter_event_idx"),
         ]

@@ -11,9 +11,9 @@ from django.db import migrations, models
 
 
 def install(apps, schema_editor):
-    from events import actor_copies
-
-    actor_copies.install(schema_editor.connection.alias)
+    """Nothing now: events/actor_copies.py copies updated_at too, a column 0022 adds, and 0022
+    fills the copies and installs the triggers (a database already past this migration has its
+    triggers from here; 0022 replaces them)."""
 
 
 def uninstall(apps, schema_editor):

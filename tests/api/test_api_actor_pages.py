@@ -16,6 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from core.vocab import ActorRole, Status
+from events.models import Event
 from tests.api_helpers import client_for
 from tests.factories import ActorFactory, EventActorFactory, EventFactory
 
@@ -135,3 +136,93 @@ def test_an_actors_page_costs_no_more_queries(army, django_assert_max_num_querie
     with django_assert_max_num_queries(6):
         response = client.get(URL, {"actor": army.pk, "page_size": 5})
     assert response.json()["count"] == 12
+
+
+# Cursor pages (`pagination=cursor`): read from the event actors' copies of updated_at on
+# PostgreSQL (events.selectors.actor_cursor_ids), by walking (updated_at, id) elsewhere.
+
+
+def cursor_pages(client, params: dict) -> list[str]:
+    """The event ids of every cursor page of a request, following `next` (4 rows a page)."""
+    response = client.get(URL, {**params, "pagination": "cursor", "page_size": 4})
+    assert response.status_code == 200, response.content
+    body = response.json()
+    ids = [row["event_id"] for row in body["results"]]
+    while body["next"]:
+        body = client.get(body["next"]).json()
+        ids += [row["event_id"] for row in body["results"]]
+    return ids
+
+
+def read_from_cursor_copies(queries) -> bool:
+    return any("ea.updated_at" in query["sql"] for query in queries)
+
+
+@pytest.fixture
+def tied(army):
+    """The army's events updated at three moments only (ties broken by id), in an order that is
+    neither their ids' nor their dates'."""
+
+    events = list(Event.objects.filter(event_actors__actor=army).distinct().order_by("-event_date", "id"))
+    moments = [dt.datetime(2025, 1, day, 12, tzinfo=dt.UTC) for day in (3, 1, 2)]
+    for index, event in enumerate(events):
+        Event.objects.filter(pk=event.pk).update(updated_at=moments[index % 3])
+    return army
+
+
+def test_an_actors_cursor_pages_equal_the_walked_pages(tied, viewer):
+    wrong = []
+    statuses = [None, "draft", "published,retracted"]
+    for (who, user), status in itertools.product(users(viewer).items(), statuses):
+        client = client_for(user)
+        params = {"actor": tied.pk, **({"status": status} if status else {})}
+        with CaptureQueriesContext(connection) as queries:
+            got = cursor_pages(client, params)
+        if connection.vendor == "postgresql" and got:
+            assert read_from_cursor_copies(queries)
+        expected = cursor_pages(client, {**params, "fatalities_min": 0})
+        if got != expected:
+            wrong.append(f"{who} {params}: {got}, expected {expected}")
+        assert len(got) == len(set(got))  # an actor in two roles: its event once
+    assert wrong == []
+    assert len(cursor_pages(client_for(None), {"actor": tied.pk})) == 12  # the published ones
+
+
+def test_an_actors_cursor_pages_follow_an_event_s_update(tied):
+    """An event saved again moves to the end of the cursor's order, on its actors' rows too."""
+
+    client = client_for(None)
+    before = cursor_pages(client, {"actor": tied.pk})
+    moved = Event.objects.get(event_id=before[0])
+    moved.notes = "Updated."
+    moved.save()
+    after = cursor_pages(client, {"actor": tied.pk})
+    assert after == before[1:] + before[:1] == cursor_pages(client, {"actor": tied.pk, "fatalities_min": 0})
+    Event.objects.filter(pk=moved.pk).update(status=Status.DRAFT)  # unpublished: gone from its pages
+    assert cursor_pages(client, {"actor": tied.pk}) == before[1:]
+    moved.delete()
+    assert cursor_pages(client_for(None), {"actor": tied.pk}) == before[1:]
+
+
+def test_a_name_several_actors_match_lists_their_shared_events_once_on_cursor_pages(army, viewer):
+    namesake = ActorFactory(name=str(army.pk))
+    for event in EventFactory.create_batch(3, status=Status.PUBLISHED):
+        EventActorFactory(event=event, actor=namesake, role=ActorRole.ACTOR2)
+    shared = EventFactory(status=Status.PUBLISHED)
+    EventActorFactory(event=shared, actor=army)
+    EventActorFactory(event=shared, actor=namesake, role=ActorRole.ACTOR2)
+    for user in (None, viewer):
+        client = client_for(user)
+        got = cursor_pages(client, {"actor": army.pk})
+        assert got == cursor_pages(client, {"actor": army.pk, "fatalities_min": 0})
+        assert got.count(shared.event_id) == 1
+
+
+def test_an_actors_cursor_page_costs_no_more_queries(army, django_assert_max_num_queries):
+    client = client_for(None)
+    first = client.get(URL, {"actor": army.pk, "pagination": "cursor", "page_size": 5}).json()
+    # The actor looked up (by the filter, then by the page), the page's rows, their actors and
+    # their citations.
+    with django_assert_max_num_queries(5):
+        response = client.get(first["next"])
+    assert len(response.json()["results"]) == 5

@@ -1,5 +1,5 @@
-"""The event's date and status copied onto its actors' rows (events/actor_copies.py) equal the
-event's own after every way of writing events and event actors, on PostgreSQL and SQLite.
+"""The event's date, status and updated_at copied onto its actors' rows (events/actor_copies.py)
+equal the event's own after every way of writing events and event actors, on PostgreSQL and SQLite.
 
 The reference is read here from the events themselves (a join in the ORM), never from the copies;
 `actor_copies.differences()` (check_event_actors' comparison) must agree.
@@ -37,9 +37,14 @@ pytestmark = pytest.mark.django_db
 
 
 def assert_copies_exact() -> int:
-    """Every event actor holds its event's date and status; returns how many rows were compared."""
-    rows = list(EventActor.objects.values_list("event_date", "status", "event__event_date", "event__status"))
-    wrong = [row for row in rows if row[:2] != row[2:]]
+    """Every event actor holds its event's date, status and updated_at; returns how many rows were
+    compared."""
+    rows = list(
+        EventActor.objects.values_list(
+            "event_date", "status", "updated_at", "event__event_date", "event__status", "event__updated_at"
+        )
+    )
+    wrong = [row for row in rows if row[:3] != row[3:]]
     assert wrong == []
     assert actor_copies.differences() == []
     return len(rows)
@@ -100,10 +105,18 @@ def test_bulk_writes_and_direct_writes_keep_the_copies(army, rebels):
         status=Status.PUBLISHED, event_date=dt.date(2021, 2, 2)
     )
     assert_copies_exact()
-    Event.objects.filter(pk=events[3].pk).update(fatalities=9)  # neither copied column
+    Event.objects.filter(pk=events[3].pk).update(fatalities=9)  # no copied column
+    assert_copies_exact()
+    # updated_at alone (what every save of an event changes): the copies follow it.
+    moment = dt.datetime(2030, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC)
+    Event.objects.filter(pk__in=[e.pk for e in events]).update(updated_at=moment)
+    assert set(EventActor.objects.values_list("updated_at", flat=True)) == {moment}
     assert_copies_exact()
     # Copies written directly, or a stale instance saved again, still read the event's values.
-    EventActor.objects.filter(actor=army).update(status=Status.RETRACTED, event_date=dt.date(1999, 1, 1))
+    long_ago = dt.datetime(1999, 1, 1, tzinfo=dt.UTC)
+    EventActor.objects.filter(actor=army).update(
+        status=Status.RETRACTED, event_date=long_ago.date(), updated_at=long_ago
+    )
     assert_copies_exact()
     stale = EventActor.objects.get(event=events[0], actor=rebels)
     Event.objects.filter(pk=events[0].pk).update(status=Status.DRAFT)
@@ -181,6 +194,10 @@ def test_check_event_actors_reports_a_difference_and_rebuild_repairs_it(army, ca
     with pytest.raises(CommandError, match="differ from their events in 1 row"):
         call_command("check_event_actors")
     assert "copied_status=draft" in capsys.readouterr().err
+    EventActor.objects.update(status=Status.PUBLISHED, updated_at=None)  # updated_at alone differs
+    with pytest.raises(CommandError, match="differ from their events in 1 row"):
+        call_command("check_event_actors")
+    assert "copied_updated_at=None" in capsys.readouterr().err
     call_command("check_event_actors", "--rebuild")
     assert "Rewrote 1 row" in capsys.readouterr().out
     actor_copies.install()

@@ -16,7 +16,7 @@ from events.filters import EventFilter, as_query_dict
 from events.models import Event, EventActor
 from events.paging import EventPaginator
 from tests.api_helpers import UTC
-from tests.factories import ActorFactory, PlaceFactory
+from tests.factories import ActorFactory, CountryFactory, PlaceFactory
 
 COLUMNS = ["id", "updated_at", "event_id", "event_date"]
 
@@ -214,6 +214,32 @@ def test_a_period_s_keyset_pages_merge_its_date_buckets(listed, monkeypatch, dja
     assert (
         pulled(paginator(params, 3, columns=COLUMNS)) == merged == plain(params, order=("updated_at", "id"))
     )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "params", [{"country": "SYR", "year": 2020}, {"country": "IQ", "date_after": "2019-06-01"}]
+)
+def test_a_country_s_period_keyset_pages_check_its_place_ids_in_the_buckets(
+    listed, params, monkeypatch, django_assert_max_num_queries
+):
+    """The fixture's events are in Syria; one in three moves to a town of Iraq, another of Syria
+    gets none."""
+    syria_town = Event.objects.first().place
+    PlaceFactory(parent=syria_town.parent)
+    iraq_town = PlaceFactory(parent=CountryFactory(name="Iraq", country_code="IRQ"))
+    Event.objects.filter(event_id__in=[f"PAG{n}" for n in range(0, 40, 3)]).update(place=iraq_town)
+    with django_assert_max_num_queries(2):  # the reach, latest date and place ids; the rows
+        sql = statements(lambda: paginator(params, 3, columns=COLUMNS).after(None).rows)
+    assert "generate_series" in sql[-1] and '"events_event"."place_id" IN (' in sql[-1]
+    merged = pulled(paginator(params, 3, columns=COLUMNS))
+    monkeypatch.setattr(events.paging, "COUNTRY_PLACE_LIMIT", 1)  # more places than that: the join
+    sql = statements(lambda: paginator(params, 3, columns=COLUMNS).after(None).rows)
+    assert '"events_event"."place_id" IN (' not in sql[-1]
+    assert (
+        pulled(paginator(params, 3, columns=COLUMNS)) == merged == plain(params, order=("updated_at", "id"))
+    )
+    assert merged != []
 
 
 def test_without_filter_parameters_nothing_is_gathered_nor_merged(listed):

@@ -1,4 +1,4 @@
-"""Compare the event actors' copies of their event's date and status with the events;
+"""Compare the event actors' copies of their event's date, status and updated_at with the events;
 `--rebuild` rewrites the ones that differ."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from events import actor_copies
 
 class Command(BaseCommand):
     help = (
-        "Check that every event actor holds its event's date and status (what an actor's page "
-        "reads; events/actor_copies.py): exit status 1 and the first differing rows when not. "
+        "Check that every event actor holds its event's date, status and updated_at (what an actor's pages "
+        "read; events/actor_copies.py): exit status 1 and the first differing rows when not. "
         "--rebuild rewrites the ones that differ first."
     )
 
@@ -27,7 +27,9 @@ class Command(BaseCommand):
             self.stdout.write(f"Rewrote {rows:,} row{'' if rows == 1 else 's'}.")
         differences = actor_copies.differences(database)
         if not differences:
-            self.stdout.write(self.style.SUCCESS("The event actors' dates and statuses equal their events'."))
+            self.stdout.write(
+                self.style.SUCCESS("The event actors' dates, statuses and updated_at equal their events'.")
+            )
             return
         for row in differences:
             self.stderr.write(", ".join(f"{name}={value}" for name, value in row.items()))
