@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0021_actorpage_event_actor_copies'),
+        ('events', '0022_cursor_actor_updated_at'),
     ]
 
     operations = [
