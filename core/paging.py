@@ -19,26 +19,31 @@ EXACT_COUNT_LIMIT = 10_000
 ROW_ESTIMATE_FUNCTION = "chronicle_row_estimate"
 
 
-def capped_count(queryset: QuerySet, limit: int) -> tuple[int, bool]:
+def capped_count(queryset: QuerySet, limit: int, *, counted: QuerySet | None = None) -> tuple[int, bool]:
     """(matches, whether the number is an estimate): exact up to `limit`, the planner's beyond.
 
     On PostgreSQL one statement does both: COUNT over the first `limit` + 1 matches, and only
     when they are all there, the planner's estimate (EXPLAIN, through chronicle_row_estimate).
     The matches select a constant, not the id, so an index holding just the filtered columns
     serves the count without reading the table. Elsewhere (development): exact COUNTs.
+
+    `counted`: the same rows as `queryset`, written so that an index finds them sooner (a
+    redundant bound); the count reads it, the estimate stays the planner's for `queryset`.
     """
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         exact = queryset.order_by()[: limit + 1].count()
         return (exact, False) if exact <= limit else (queryset.count(), True)
-    matches = queryset.order_by().values(match=Value(1))
+    estimated, estimated_params = queryset.order_by().values(match=Value(1)).query.sql_with_params()
+    matches = (queryset if counted is None else counted).order_by().values(match=Value(1))
     sql, params = matches.query.sql_with_params()
     statement = (
         f"SELECT capped.n, CASE WHEN capped.n > %s THEN {ROW_ESTIMATE_FUNCTION}(%s) END "
         f"FROM (SELECT count(*) AS n FROM ({sql} LIMIT %s) AS matches) AS capped"
     )
+    estimate_text = connection.ops.compose_sql(estimated, estimated_params)
     with connection.cursor() as cursor:
-        cursor.execute(statement, [limit, connection.ops.compose_sql(sql, params), *params, limit + 1])
+        cursor.execute(statement, [limit, estimate_text, *params, limit + 1])
         exact, estimate = cursor.fetchone()
     if exact <= limit:
         return exact, False
@@ -99,8 +104,14 @@ class CappedCountPaginator(DjangoPaginator):
 
     @cached_property
     def count(self) -> int:
-        count, self.count_is_estimate = capped_count(self.object_list, self.exact_limit)
+        count, self.count_is_estimate = capped_count(
+            self.object_list, self.exact_limit, counted=self.counted()
+        )
         return count
+
+    def counted(self) -> QuerySet | None:
+        """The list as its capped count reads it (capped_count's `counted`); None: as it is."""
+        return None
 
 
 def row_estimate(queryset: QuerySet) -> int | None:

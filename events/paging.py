@@ -154,6 +154,20 @@ class EventPaginator(CappedCountPaginator):
             return self.estimate
         return super().count  # the capped count (CappedCountPaginator)
 
+    def counted(self) -> QuerySet | None:
+        """The list as its capped count reads it: a period's events (date_after=, year=) bounded
+        below by event_date as well, at the period's first day minus the longest reach of any
+        period past its date (period_buckets' bound, read in the same statement); PostgreSQL
+        only. The filter bounds period_end alone below, so a count through a date index
+        (event_type_date_idx) walked every older event first: Battles in 2015 passed 77,000
+        entries of 1997-2014 to count 7,717 at 1M events (76 ms cold; 7 ms bounded).
+        """
+        floor = EventFilter.period_floor(self.params)
+        if floor is None or connections[self.object_list.db].vendor != "postgresql":
+            return None
+        earliest = RawSQL(f"%s::date - ({PERIOD_REACH_SQL})", (floor,))
+        return self.object_list.filter(event_date__gte=earliest)
+
     def page(self, number) -> Page:
         """The page `number` (Django's bounds and errors), its rows read as the filters allow."""
         number = self.validate_number(number)

@@ -223,3 +223,39 @@ def test_without_filter_parameters_nothing_is_gathered_nor_merged(listed):
     sql = statements(lambda: (list(pages.page(1).object_list), pages.after(None)))
     assert not any(s.startswith("SELECT chronicle_row_estimate(") for s in sql)
     assert not any("generate_series" in s for s in sql)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "params", [{"year": 2020}, {"date_after": "2021-06-01"}, {"year": 2019, "event_type": "Battles"}]
+)
+def test_a_period_s_count_is_bounded_by_event_date_and_counts_the_long_periods(listed, monkeypatch, params):
+    """The count reads event_date from the period's first day minus the longest reach, so an event
+    dated long before the period whose period reaches into it is still counted."""
+    long = Event(
+        event_id="PAGLONG",
+        event_date=dt.date(2015, 3, 1),
+        end_date=dt.date(2021, 7, 1),
+        event_type="Battles",
+        sub_event_type="Armed clash",
+        place=Event.objects.first().place,
+        status=Status.PUBLISHED,
+    )
+    long.derive()
+    long.save()
+    pages = paginator(params, 3, columns=COLUMNS)
+    counting = statements(lambda: [pages.count])
+    assert '"events_event"."event_date" >= (' in counting[0] and "period_end - event_date" in counting[0]
+    expected = plain(params)
+    assert "PAGLONG" in expected
+    assert (pages.count, pages.count_is_estimate) == (len(expected), False)
+    assert numbered(paginator(params, 3, columns=COLUMNS)) == expected
+    # Beyond the exact limit the estimate is the planner's for the filters as they are.
+    monkeypatch.setattr(CappedCountPaginator, "exact_limit", 2)
+    beyond = paginator(params, 3, columns=COLUMNS)
+    assert (beyond.count, beyond.count_is_estimate) == (max(beyond.estimate, 3), True)
+
+
+def test_a_count_without_a_period_is_not_bounded(listed):
+    pages = paginator({"event_type": "Battles", "date_before": "2020-01-01"}, 3, columns=COLUMNS)
+    assert not any("period_end - event_date" in sql for sql in statements(lambda: [pages.count]))
