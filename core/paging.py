@@ -67,12 +67,12 @@ def by_ids(sliced: QuerySet, *, gather: bool = False) -> QuerySet:
         whole = ids.all()
         whole.query.clear_limits()
         ids = _gathering(whole)[query.low_mark : query.high_mark]
-    rows = sliced.model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*_ordering(sliced))
+    rows = sliced.model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*ordering_of(sliced))
     rows.query.select_related = query.select_related
     return rows.prefetch_related(*sliced._prefetch_related_lookups)
 
 
-def _ordering(queryset: QuerySet) -> tuple:
+def ordering_of(queryset: QuerySet) -> tuple:
     """The queryset's order: its own, or its model's default."""
     query = queryset.query
     return query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
@@ -83,7 +83,7 @@ def _gathering(queryset: QuerySet) -> QuerySet:
     PostgreSQL then finds every match through the filters' indexes and sorts them."""
     return (
         queryset.prefetch_related(None)
-        .order_by(*(_unindexed(term) for term in _ordering(queryset)))
+        .order_by(*(_unindexed(term) for term in ordering_of(queryset)))
         .values("pk")
     )
 

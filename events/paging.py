@@ -28,7 +28,14 @@ from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils.functional import cached_property
 
-from core.paging import EXACT_COUNT_LIMIT, CappedCountPaginator, by_ids, gathered_ids, row_estimate
+from core.paging import (
+    EXACT_COUNT_LIMIT,
+    CappedCountPaginator,
+    by_ids,
+    gathered_ids,
+    ordering_of,
+    row_estimate,
+)
 from events.filters import EventFilter
 from events.models import PERIOD_REACH_SQL, DateBucket, date_bucket
 from events.selectors import actor_event_ids
@@ -53,12 +60,21 @@ PERIOD_BUCKET_LIMIT = 60
 # tsvector row by row (a common word at 3M events, 10,001 of its 589,445 matches: 460 ms idle,
 # 4 s p50 under the load test), and a count this far beyond the limit would be an estimate anyway.
 FAR_BEYOND_EXACT = 10 * EXACT_COUNT_LIMIT
+# A full-text page that is counted and walked (more matches than TEXT_GATHER_LIMIT, fewer than
+# FAR_BEYOND_EXACT: a word in 1.7 % of the notes) in the default order reads its rows from the
+# latest event dates instead (EventPaginator._recent): walking the date order parses the notes of
+# every row it passes (2,900 to_tsvector() for the first page of q=drone at 3M events, 40-65 ms);
+# the window's rows AND the search's GIN bitmap leave ~200 rows to read (11 ms). The window holds
+# RECENT_WINDOW_MARGIN times the rows the page needs at the search's estimated share of events.
+RECENT_WINDOW_MARGIN = 4
 # EventPaginator's `statuses` when the caller does not say which statuses its user may see.
 UNKNOWN_STATUSES = object()
 
 # The keyset order of cursor pages: a bulk import gives many rows the same updated_at, so the id
 # breaks ties.
 CURSOR_ORDER = ("updated_at", "id")
+# The events' default order (Event.Meta.ordering): newest first, the order _recent reads.
+NEWEST_FIRST = ("-event_date", "-id")
 
 Position = tuple[dt.datetime, int]  # (updated_at, id) of the last row a cursor page listed
 
@@ -179,8 +195,40 @@ class EventPaginator(CappedCountPaginator):
             rows = self._listed(self.gathered[bottom:top])
         else:
             small = self.count <= SMALL_MATCH_SET and not self.count_is_estimate
-            rows = self._read(by_ids(self._source()[bottom:top], gather=small))
+            rows = None if small else self._recent(bottom, top)
+            if rows is None:
+                rows = self._read(by_ids(self._source()[bottom:top], gather=small))
         return self._get_page(rows, number, self)
+
+    def _recent(self, bottom: int, top: int) -> list | None:
+        """The rows `bottom` to `top` of a counted full-text search in the default order (newest
+        first), found among the events of the latest dates (RECENT_WINDOW_MARGIN); None when
+        they are not all there (then the page walks), or for other lists.
+
+        One statement: the window starts at the event_date found that many rows down the date
+        index (event_date_id_idx), and PostgreSQL ANDs its range with the notes' GIN bitmap. Every
+        match newer than the window's first date is in it, so once it holds `top` matches they
+        are the list's first `top`. The window's upper end (the latest date: no row is later)
+        tells the planner it is a short range, whose plan stays serial.
+        """
+        events = self.object_list
+        connection = connections[events.db]
+        if not self.params.get("q") or connection.vendor != "postgresql":
+            return None
+        estimate = self.estimate or 0
+        if not 0 < estimate < FAR_BEYOND_EXACT or tuple(ordering_of(events)) != NEWEST_FIRST:
+            return None
+        table = connection.ops.quote_name(events.model._meta.db_table)
+        first = RawSQL(  # past the last row: every event
+            f"SELECT coalesce((SELECT event_date FROM {table} ORDER BY event_date DESC OFFSET "
+            "greatest(0, ceil(%s * (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) / %s))"
+            "::bigint LIMIT 1), '-infinity'::date)",
+            (top * RECENT_WINDOW_MARGIN, events.model._meta.db_table, estimate),
+        )
+        last = RawSQL(f"SELECT max(event_date) FROM {table}", ())
+        window = self._source().filter(event_date__gte=first, event_date__lte=last)
+        rows = list(self._read(by_ids(window[bottom:top], gather=True)))
+        return rows if len(rows) == top - bottom else None
 
     def after(self, position: Position | None) -> CursorPage:
         """The `per_page` events after `position` in (updated_at, id) order (from the start

@@ -164,9 +164,10 @@ def test_a_gathered_filter_with_few_matches_is_gathered_once_and_counted_by_its_
 def test_a_gathered_filter_beyond_the_gather_limit_is_counted_and_walked(listed, monkeypatch):
     monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)
     monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", 0)  # no recent window holds a page
     pages = paginator({"q": "market"}, 3, columns=COLUMNS)
     sql = statements(lambda: pages.page(2).object_list)
-    assert any("count(" in s.lower() for s in sql) and not any("COALESCE" in s for s in sql)
+    assert any("count(" in s.lower() for s in sql) and walked(sql[-1:])
     assert numbered(pages) == plain({"q": "market"})
 
 
@@ -259,3 +260,77 @@ def test_a_period_s_count_is_bounded_by_event_date_and_counts_the_long_periods(l
 def test_a_count_without_a_period_is_not_bounded(listed):
     pages = paginator({"event_type": "Battles", "date_before": "2020-01-01"}, 3, columns=COLUMNS)
     assert not any("period_end - event_date" in sql for sql in statements(lambda: [pages.count]))
+
+
+def analyzed():
+    """The planner's row count of the events (pg_class.reltuples), which sizes a recent window."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE events_event")
+
+
+def recent_window(sql: list[str]) -> bool:
+    return any("reltuples" in statement for statement in sql)
+
+
+def walked(sql: list[str]) -> bool:
+    return any('ORDER BY U0."event_date" DESC' in statement for statement in sql)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("margin", [1, 2, 4, 100])
+def test_a_counted_search_reads_its_pages_from_the_latest_dates_like_the_walk(listed, monkeypatch, margin):
+    """Newest first, each page of a counted and walked search is read from a window of the latest
+    event dates when that holds the page (a wide margin: every page), else walked; every page
+    lists exactly the plain queryset's rows, whichever way."""
+    analyzed()
+    monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)  # counted, not gathered
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)  # and walked
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", margin)
+    for params in ({"q": "market"}, {"q": "market", "status": "published"}, {"q": "road -market"}):
+        pages = paginator(params, 3, columns=COLUMNS)
+        read = [statements(lambda n=n, p=pages: p.page(n).object_list) for n in pages.page_range]
+        assert all(recent_window(sql) for sql in read)
+        if margin == 100:  # the window is every event: no page walks
+            assert not any(walked(sql) for sql in read)
+        assert numbered(pages) == plain(params) != []
+        assert numbered(paginator(params, 1, columns=COLUMNS)) == plain(params)
+
+
+@pytest.mark.postgres
+def test_a_recent_window_too_short_for_the_page_walks_the_list_order(listed, monkeypatch):
+    analyzed()
+    monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", 100)
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    sql = statements(lambda: pages.page(2).object_list)
+    assert recent_window(sql[-1:]) and len(sql) == 3  # the estimate, the count, the window's page
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", 0)  # a window of the latest date
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    sql = statements(lambda: pages.page(2).object_list)
+    assert recent_window(sql[-2:-1]) and walked(sql[-1:])
+    assert [row["event_id"] for row in pages.page(2).object_list] == plain({"q": "market"})[3:6]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "params",
+    [{"q": "market", "ordering": "event_date"}, {"q": "market", "ordering": "-fatalities"}, {"year": 2020}],
+)
+def test_other_orders_and_lists_without_a_search_walk(listed, monkeypatch, params):
+    analyzed()
+    monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)
+    pages = paginator(params, 3, columns=COLUMNS)
+    assert not recent_window(statements(lambda: pages.page(1).object_list))
+    assert numbered(pages) == plain(params)
+
+
+@pytest.mark.postgres
+def test_a_search_the_planner_puts_far_beyond_the_exact_limit_walks_without_a_window(listed, monkeypatch):
+    """A common word's matches are dense: its walk is short, and its GIN bitmap long."""
+    analyzed()
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    pages.estimate = events.paging.FAR_BEYOND_EXACT
+    assert not recent_window(statements(lambda: pages.page(2).object_list))
