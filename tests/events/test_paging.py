@@ -180,13 +180,38 @@ def test_a_search_the_planner_puts_far_beyond_the_exact_limit_reports_the_estima
     assert not any("COALESCE" in s for s in sql)  # nor gathered: the page walks the list order
     assert (pages.count, pages.count_is_estimate) == (events.paging.FAR_BEYOND_EXACT, True)
     assert [row["event_id"] for row in pages.page(2).object_list] == plain({"q": "market"})[3:6]
-    # Just below it the search is counted (exactly here: 14 matches), as any other filter is.
-    below = paginator({"q": "market"}, 3, columns=COLUMNS)
+    # Just below it a search of several words is counted (exactly here: 14 matches), as any
+    # other filter is.
+    below = paginator({"q": "shelling market"}, 3, columns=COLUMNS)
     below.estimate = events.paging.FAR_BEYOND_EXACT - 1
     assert (below.count, below.count_is_estimate) == (14, False)
     other = paginator({"event_type": "Battles"}, 3, columns=COLUMNS)
     other.estimate = events.paging.FAR_BEYOND_EXACT
     assert (other.count, other.count_is_estimate) == (len(plain({"event_type": "Battles"})), False)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("words", ["market", " Market ", "markets"])
+def test_one_word_the_planner_puts_beyond_twice_the_exact_limit_reports_its_estimate(
+    listed, monkeypatch, words
+):
+    """One word's estimate is its share of the notes' sample: beyond twice the exact limit, so is
+    its count. Several words are counted up to FAR_BEYOND_EXACT."""
+    monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)  # not gathered
+    beyond = events.paging.ONE_WORD_BEYOND_EXACT
+    pages = paginator({"q": words}, 3, columns=COLUMNS)
+    pages.estimate = beyond
+    sql = statements(lambda: pages.page(2).object_list)
+    assert not any("count(" in s.lower() for s in sql)
+    assert (pages.count, pages.count_is_estimate) == (beyond, True)
+    assert [row["event_id"] for row in pages.page(2).object_list] == plain({"q": words})[3:6]
+    for several in ["shelling market", "market -road", '"near the market"', "market or road", "market_s"]:
+        counted = paginator({"q": several}, 3, columns=COLUMNS)
+        counted.estimate = beyond
+        assert (counted.count, counted.count_is_estimate) == (len(plain({"q": several})), False)
+    below = paginator({"q": words}, 3, columns=COLUMNS)
+    below.estimate = beyond - 1
+    assert (below.count, below.count_is_estimate) == (14, False)
 
 
 @pytest.mark.postgres
