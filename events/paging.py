@@ -69,13 +69,18 @@ FAR_BEYOND_EXACT = 10 * EXACT_COUNT_LIMIT
 # them. Counting q=drone's first 10,001 matches at 3M events (51,000) read 9,000 table pages.
 ONE_WORD_BEYOND_EXACT = 2 * EXACT_COUNT_LIMIT
 ONE_WORD = re.compile(r"[^\W_]+")  # letters and digits: one lexeme
-# A full-text page that is counted and walked (more matches than TEXT_GATHER_LIMIT, fewer than
+# A full-text page that would walk (the planner puts it beyond TEXT_GATHER_LIMIT, below
 # FAR_BEYOND_EXACT: a word in 1.7 % of the notes) in the default order reads its rows from the
 # latest event dates instead (EventPaginator._recent): walking the date order parses the notes of
 # every row it passes (2,900 to_tsvector() for the first page of q=drone at 3M events, 40-65 ms);
 # the window's rows AND the search's GIN bitmap leave ~200 rows to read (11 ms). The window holds
 # RECENT_WINDOW_MARGIN times the rows the page needs at the search's estimated share of events.
 RECENT_WINDOW_MARGIN = 4
+# A window of more events than this is not read (the page walks, or PostgreSQL's own plan for a
+# deep page): its date bitmap would outgrow work_mem (4 MB: ~65,000 table pages) and turn lossy,
+# and a lossy page is rechecked by parsing the notes of each of its rows (q=drone's page 200 at
+# 3M events, a window of 2.1M events: 14.8 s; PostgreSQL sorting every match: 0.5 s).
+RECENT_WINDOW_ROWS = 50_000
 # EventPaginator's `statuses` when the caller does not say which statuses its user may see.
 UNKNOWN_STATUSES = object()
 
@@ -216,7 +221,8 @@ class EventPaginator(CappedCountPaginator):
     def _recent(self, bottom: int, top: int) -> list | None:
         """The rows `bottom` to `top` of a counted full-text search in the default order (newest
         first), found among the events of the latest dates (RECENT_WINDOW_MARGIN); None when
-        they are not all there (then the page walks), or for other lists.
+        they are not all there or the window would hold more than RECENT_WINDOW_ROWS events
+        (then the page walks), or for other lists.
 
         One statement: the window starts at the event_date found that many rows down the date
         index (event_date_id_idx), and PostgreSQL ANDs its range with the notes' GIN bitmap. Every
@@ -228,15 +234,19 @@ class EventPaginator(CappedCountPaginator):
         connection = connections[events.db]
         if not self.params.get("q") or connection.vendor != "postgresql":
             return None
+        # Below TEXT_GATHER_LIMIT the page tried gathering, a statement of the 6 a page may take.
         estimate = self.estimate or 0
-        if not 0 < estimate < FAR_BEYOND_EXACT or tuple(ordering_of(events)) != NEWEST_FIRST:
+        if not TEXT_GATHER_LIMIT < estimate < FAR_BEYOND_EXACT:
+            return None
+        if tuple(ordering_of(events)) != NEWEST_FIRST:
             return None
         table = connection.ops.quote_name(events.model._meta.db_table)
-        first = RawSQL(  # past the last row: every event
-            f"SELECT coalesce((SELECT event_date FROM {table} ORDER BY event_date DESC OFFSET "
+        first = RawSQL(  # no window beyond RECENT_WINDOW_ROWS; past the last row, every event
+            f"SELECT CASE WHEN w.k <= %s THEN coalesce((SELECT event_date FROM {table} "
+            "ORDER BY event_date DESC OFFSET w.k LIMIT 1), '-infinity'::date) END FROM (SELECT "
             "greatest(0, ceil(%s * (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) / %s))"
-            "::bigint LIMIT 1), '-infinity'::date)",
-            (top * RECENT_WINDOW_MARGIN, events.model._meta.db_table, estimate),
+            "::bigint AS k) AS w",
+            (RECENT_WINDOW_ROWS, top * RECENT_WINDOW_MARGIN, events.model._meta.db_table, estimate),
         )
         last = RawSQL(f"SELECT max(event_date) FROM {table}", ())
         window = self._source().filter(event_date__gte=first, event_date__lte=last)

@@ -335,6 +335,13 @@ def test_a_recent_window_too_short_for_the_page_walks_the_list_order(listed, mon
     sql = statements(lambda: pages.page(2).object_list)
     assert recent_window(sql[-2:-1]) and walked(sql[-1:])
     assert [row["event_id"] for row in pages.page(2).object_list] == plain({"q": "market"})[3:6]
+    # A window of more events than RECENT_WINDOW_ROWS is not read (its date bitmap turns lossy).
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", 100)
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_ROWS", 10)
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    sql = statements(lambda: pages.page(1).object_list)
+    assert recent_window(sql[-2:-1]) and walked(sql[-1:])
+    assert [row["event_id"] for row in pages.page(1).object_list] == plain({"q": "market"})[:3]
 
 
 @pytest.mark.postgres
