@@ -34,16 +34,16 @@ def capped_count(queryset: QuerySet, limit: int, *, counted: QuerySet | None = N
     if connection.vendor != "postgresql":
         exact = queryset.order_by()[: limit + 1].count()
         return (exact, False) if exact <= limit else (queryset.count(), True)
-    estimated, estimated_params = queryset.order_by().values(match=Value(1)).query.sql_with_params()
-    matches = (queryset if counted is None else counted).order_by().values(match=Value(1))
-    sql, params = matches.query.sql_with_params()
+    sql, params = queryset.order_by().values(match=Value(1)).query.sql_with_params()
+    estimated = connection.ops.compose_sql(sql, params)
+    if counted is not None:
+        sql, params = counted.order_by().values(match=Value(1)).query.sql_with_params()
     statement = (
         f"SELECT capped.n, CASE WHEN capped.n > %s THEN {ROW_ESTIMATE_FUNCTION}(%s) END "
         f"FROM (SELECT count(*) AS n FROM ({sql} LIMIT %s) AS matches) AS capped"
     )
-    estimate_text = connection.ops.compose_sql(estimated, estimated_params)
     with connection.cursor() as cursor:
-        cursor.execute(statement, [limit, estimate_text, *params, limit + 1])
+        cursor.execute(statement, [limit, estimated, *params, limit + 1])
         exact, estimate = cursor.fetchone()
     if exact <= limit:
         return exact, False

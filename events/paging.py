@@ -219,8 +219,8 @@ class EventPaginator(CappedCountPaginator):
         return self._get_page(rows, number, self)
 
     def _recent(self, bottom: int, top: int) -> list | None:
-        """The rows `bottom` to `top` of a counted full-text search in the default order (newest
-        first), found among the events of the latest dates (RECENT_WINDOW_MARGIN); None when
+        """The rows `bottom` to `top` of a full-text search that would walk the default order
+        (newest first), found among the events of the latest dates (RECENT_WINDOW_MARGIN); None when
         they are not all there or the window would hold more than RECENT_WINDOW_ROWS events
         (then the page walks), or for other lists.
 
