@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils.functional import cached_property
@@ -37,6 +37,7 @@ from core.paging import (
     ordering_of,
     row_estimate,
 )
+from core.sql import AtLeastAny
 from events.filters import EventFilter
 from events.models import PERIOD_REACH_SQL, DateBucket, date_bucket
 from events.selectors import actor_event_ids
@@ -200,7 +201,7 @@ class EventPaginator(CappedCountPaginator):
         if floor is None or connections[self.object_list.db].vendor != "postgresql":
             return None
         earliest = RawSQL(f"%s::date - ({PERIOD_REACH_SQL})", (floor,))
-        return self.object_list.filter(event_date__gte=earliest)
+        return self.object_list.filter(AtLeastAny(F("event_date"), earliest))
 
     def page(self, number) -> Page:
         """The page `number` (Django's bounds and errors), its rows read as the filters allow."""

@@ -271,7 +271,8 @@ def test_a_period_s_count_is_bounded_by_event_date_and_counts_the_long_periods(l
     long.save()
     pages = paginator(params, 3, columns=COLUMNS)
     counting = statements(lambda: [pages.count])
-    assert '"events_event"."event_date" >= (' in counting[0] and "period_end - event_date" in counting[0]
+    assert '"events_event"."event_date" >= ANY(ARRAY[(' in counting[0]
+    assert "period_end - event_date" in counting[0]
     expected = plain(params)
     assert "PAGLONG" in expected
     assert (pages.count, pages.count_is_estimate) == (len(expected), False)
