@@ -19,26 +19,31 @@ EXACT_COUNT_LIMIT = 10_000
 ROW_ESTIMATE_FUNCTION = "chronicle_row_estimate"
 
 
-def capped_count(queryset: QuerySet, limit: int) -> tuple[int, bool]:
+def capped_count(queryset: QuerySet, limit: int, *, counted: QuerySet | None = None) -> tuple[int, bool]:
     """(matches, whether the number is an estimate): exact up to `limit`, the planner's beyond.
 
     On PostgreSQL one statement does both: COUNT over the first `limit` + 1 matches, and only
     when they are all there, the planner's estimate (EXPLAIN, through chronicle_row_estimate).
     The matches select a constant, not the id, so an index holding just the filtered columns
     serves the count without reading the table. Elsewhere (development): exact COUNTs.
+
+    `counted`: the same rows as `queryset`, written so that an index finds them sooner (a
+    redundant bound); the count reads it, the estimate stays the planner's for `queryset`.
     """
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         exact = queryset.order_by()[: limit + 1].count()
         return (exact, False) if exact <= limit else (queryset.count(), True)
-    matches = queryset.order_by().values(match=Value(1))
-    sql, params = matches.query.sql_with_params()
+    sql, params = queryset.order_by().values(match=Value(1)).query.sql_with_params()
+    estimated = connection.ops.compose_sql(sql, params)
+    if counted is not None:
+        sql, params = counted.order_by().values(match=Value(1)).query.sql_with_params()
     statement = (
         f"SELECT capped.n, CASE WHEN capped.n > %s THEN {ROW_ESTIMATE_FUNCTION}(%s) END "
         f"FROM (SELECT count(*) AS n FROM ({sql} LIMIT %s) AS matches) AS capped"
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [limit, connection.ops.compose_sql(sql, params), *params, limit + 1])
+        cursor.execute(statement, [limit, estimated, *params, limit + 1])
         exact, estimate = cursor.fetchone()
     if exact <= limit:
         return exact, False
@@ -62,12 +67,12 @@ def by_ids(sliced: QuerySet, *, gather: bool = False) -> QuerySet:
         whole = ids.all()
         whole.query.clear_limits()
         ids = _gathering(whole)[query.low_mark : query.high_mark]
-    rows = sliced.model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*_ordering(sliced))
+    rows = sliced.model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*ordering_of(sliced))
     rows.query.select_related = query.select_related
     return rows.prefetch_related(*sliced._prefetch_related_lookups)
 
 
-def _ordering(queryset: QuerySet) -> tuple:
+def ordering_of(queryset: QuerySet) -> tuple:
     """The queryset's order: its own, or its model's default."""
     query = queryset.query
     return query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
@@ -78,7 +83,7 @@ def _gathering(queryset: QuerySet) -> QuerySet:
     PostgreSQL then finds every match through the filters' indexes and sorts them."""
     return (
         queryset.prefetch_related(None)
-        .order_by(*(_unindexed(term) for term in _ordering(queryset)))
+        .order_by(*(_unindexed(term) for term in ordering_of(queryset)))
         .values("pk")
     )
 
@@ -99,8 +104,14 @@ class CappedCountPaginator(DjangoPaginator):
 
     @cached_property
     def count(self) -> int:
-        count, self.count_is_estimate = capped_count(self.object_list, self.exact_limit)
+        count, self.count_is_estimate = capped_count(
+            self.object_list, self.exact_limit, counted=self.counted()
+        )
         return count
+
+    def counted(self) -> QuerySet | None:
+        """The list as its capped count reads it (capped_count's `counted`); None: as it is."""
+        return None
 
 
 def row_estimate(queryset: QuerySet) -> int | None:

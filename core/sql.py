@@ -114,6 +114,22 @@ class EqualsAny(Func):
         return sql, (*params, *ids_params)
 
 
+class AtLeastAny(Func):
+    """`column >= ANY(ARRAY[bound])` (PostgreSQL): a lower bound read from an index like
+    `column >= bound`, which the planner prices apart from the column's other bounds. Written
+    plainly, a bound known only when the statement runs (a subquery) pairs with an upper bound
+    into a range the planner puts at 0.5 % of the rows, and it left better indexes for it: a
+    country's 2015 counted 15 → 27 ms at 3M events."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        (column, column_params), (bound, bound_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        return f"{column} >= ANY(ARRAY[{bound}])", (*column_params, *bound_params)
+
+
 def any_of(values: list) -> list | RawSQL:
     """The right side of an `__in` lookup; on PostgreSQL one array parameter, not N placeholders
     (binding 20,000 parameters costs more than the query; see core.sql.pg_array)."""

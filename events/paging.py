@@ -19,17 +19,26 @@ naming `page`, the admin by going back to the first page); nothing here knows HT
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.paginator import Page
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
 from django.utils.functional import cached_property
 
-from core.paging import EXACT_COUNT_LIMIT, CappedCountPaginator, by_ids, gathered_ids, row_estimate
+from core.paging import (
+    EXACT_COUNT_LIMIT,
+    CappedCountPaginator,
+    by_ids,
+    gathered_ids,
+    ordering_of,
+    row_estimate,
+)
+from core.sql import AtLeastAny
 from events.filters import EventFilter
 from events.models import PERIOD_REACH_SQL, DateBucket, date_bucket
 from events.selectors import actor_cursor_ids, actor_event_ids
@@ -59,12 +68,34 @@ FAR_BEYOND_EXACT = 10 * EXACT_COUNT_LIMIT
 # entries (period_buckets) when the country has at most this many places (the largest at 1M
 # seed_demo events has 582); beyond, the join to the places alone filters them.
 COUNTRY_PLACE_LIMIT = 5_000
+# A search for one word the planner puts at this many or more (twice the exact limit) reports
+# that estimate uncounted too (when it is not gathered: TEXT_GATHER_LIMIT): a word's estimate is
+# its share of the notes in the statistics' sample (pg_stats.most_common_elems) times the events,
+# to a standard error of ~7 % at that share, so its count would be an estimate anyway; several
+# words' shares are multiplied as if independent, and only FAR_BEYOND_EXACT is far enough for
+# them. Counting q=drone's first 10,001 matches at 3M events (51,000) read 9,000 table pages.
+ONE_WORD_BEYOND_EXACT = 2 * EXACT_COUNT_LIMIT
+ONE_WORD = re.compile(r"[^\W_]+")  # letters and digits: one lexeme
+# A full-text page that would walk (the planner puts it beyond TEXT_GATHER_LIMIT, below
+# FAR_BEYOND_EXACT: a word in 1.7 % of the notes) in the default order reads its rows from the
+# latest event dates instead (EventPaginator._recent): walking the date order parses the notes of
+# every row it passes (2,900 to_tsvector() for the first page of q=drone at 3M events, 40-65 ms);
+# the window's rows AND the search's GIN bitmap leave ~200 rows to read (11 ms). The window holds
+# RECENT_WINDOW_MARGIN times the rows the page needs at the search's estimated share of events.
+RECENT_WINDOW_MARGIN = 4
+# A window of more events than this is not read (the page walks, or PostgreSQL's own plan for a
+# deep page): its date bitmap would outgrow work_mem (4 MB: ~65,000 table pages) and turn lossy,
+# and a lossy page is rechecked by parsing the notes of each of its rows (q=drone's page 200 at
+# 3M events, a window of 2.1M events: 14.8 s; PostgreSQL sorting every match: 0.5 s).
+RECENT_WINDOW_ROWS = 50_000
 # EventPaginator's `statuses` when the caller does not say which statuses its user may see.
 UNKNOWN_STATUSES = object()
 
 # The keyset order of cursor pages: a bulk import gives many rows the same updated_at, so the id
 # breaks ties.
 CURSOR_ORDER = ("updated_at", "id")
+# The events' default order (Event.Meta.ordering): newest first, the order _recent reads.
+NEWEST_FIRST = ("-event_date", "-id")
 
 Position = tuple[dt.datetime, int]  # (updated_at, id) of the last row a cursor page listed
 
@@ -152,14 +183,32 @@ class EventPaginator(CappedCountPaginator):
     @cached_property
     def count(self) -> int:
         """The matches: the gathered ids' number, the planner's estimate of a full-text search far
-        beyond the exact limit (FAR_BEYOND_EXACT), or the capped count."""
+        beyond the exact limit (FAR_BEYOND_EXACT; one word: ONE_WORD_BEYOND_EXACT),
+        or the capped count."""
         if self.gathered is not None:
             self.count_is_estimate = False
             return len(self.gathered)
-        if self.params.get("q") and (self.estimate or 0) >= FAR_BEYOND_EXACT:
-            self.count_is_estimate = True
-            return self.estimate
+        words = self.params.get("q")
+        if words:
+            beyond = ONE_WORD_BEYOND_EXACT if ONE_WORD.fullmatch(words.strip()) else FAR_BEYOND_EXACT
+            if (self.estimate or 0) >= beyond:
+                self.count_is_estimate = True
+                return self.estimate
         return super().count  # the capped count (CappedCountPaginator)
+
+    def counted(self) -> QuerySet | None:
+        """The list as its capped count reads it: a period's events (date_after=, year=) bounded
+        below by event_date as well, at the period's first day minus the longest reach of any
+        period past its date (period_buckets' bound, read in the same statement); PostgreSQL
+        only. The filter bounds period_end alone below, so a count through a date index
+        (event_type_date_idx) walked every older event first: Battles in 2015 passed 77,000
+        entries of 1997-2014 to count 7,717 at 1M events (76 ms cold; 7 ms bounded).
+        """
+        floor = EventFilter.period_floor(self.params)
+        if floor is None or connections[self.object_list.db].vendor != "postgresql":
+            return None
+        earliest = RawSQL(f"%s::date - ({PERIOD_REACH_SQL})", (floor,))
+        return self.object_list.filter(AtLeastAny(F("event_date"), earliest))
 
     def page(self, number) -> Page:
         """The page `number` (Django's bounds and errors), its rows read as the filters allow."""
@@ -172,8 +221,45 @@ class EventPaginator(CappedCountPaginator):
             rows = self._listed(self.gathered[bottom:top])
         else:
             small = self.count <= SMALL_MATCH_SET and not self.count_is_estimate
-            rows = self._read(by_ids(self._source()[bottom:top], gather=small))
+            rows = None if small else self._recent(bottom, top)
+            if rows is None:
+                rows = self._read(by_ids(self._source()[bottom:top], gather=small))
         return self._get_page(rows, number, self)
+
+    def _recent(self, bottom: int, top: int) -> list | None:
+        """The rows `bottom` to `top` of a full-text search that would walk the default order
+        (newest first), found among the events of the latest dates (RECENT_WINDOW_MARGIN); None when
+        they are not all there or the window would hold more than RECENT_WINDOW_ROWS events
+        (then the page walks), or for other lists.
+
+        One statement: the window starts at the event_date found that many rows down the date
+        index (event_date_id_idx), and PostgreSQL ANDs its range with the notes' GIN bitmap. Every
+        match newer than the window's first date is in it, so once it holds `top` matches they
+        are the list's first `top`. The window's upper end (the latest date: no row is later)
+        tells the planner it is a short range, whose plan stays serial.
+        """
+        events = self.object_list
+        connection = connections[events.db]
+        if not self.params.get("q") or connection.vendor != "postgresql":
+            return None
+        # Below TEXT_GATHER_LIMIT the page tried gathering, a statement of the 6 a page may take.
+        estimate = self.estimate or 0
+        if not TEXT_GATHER_LIMIT < estimate < FAR_BEYOND_EXACT:
+            return None
+        if tuple(ordering_of(events)) != NEWEST_FIRST:
+            return None
+        table = connection.ops.quote_name(events.model._meta.db_table)
+        first = RawSQL(  # no window beyond RECENT_WINDOW_ROWS; past the last row, every event
+            f"SELECT CASE WHEN w.k <= %s THEN coalesce((SELECT event_date FROM {table} "
+            "ORDER BY event_date DESC OFFSET w.k LIMIT 1), '-infinity'::date) END FROM (SELECT "
+            "greatest(0, ceil(%s * (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) / %s))"
+            "::bigint AS k) AS w",
+            (RECENT_WINDOW_ROWS, top * RECENT_WINDOW_MARGIN, events.model._meta.db_table, estimate),
+        )
+        last = RawSQL(f"SELECT max(event_date) FROM {table}", ())
+        window = self._source().filter(event_date__gte=first, event_date__lte=last)
+        rows = list(self._read(by_ids(window[bottom:top], gather=True)))
+        return rows if len(rows) == top - bottom else None
 
     def after(self, position: Position | None) -> CursorPage:
         """The `per_page` events after `position` in (updated_at, id) order (from the start

@@ -194,8 +194,32 @@ def test_a_small_full_text_match_set_is_gathered_sorted_and_counted_in_one_state
     monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)  # and walk, however few
     walked, statements = page("page_size=1&page=2&q=market or army")
     assert any("count(" in sql.lower() for sql in statements)
-    assert not any("COALESCE" in sql for sql in statements)  # the estimate said: don't gather
+    # the estimate said: don't gather every match (the page may come from a recent window's)
+    assert not any("COALESCE" in sql and "reltuples" not in sql for sql in statements)
     assert walked["results"] == body["results"] and walked["count"] == body["count"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("margin", [0, 1000])  # the window too short for the page, or all events
+def test_a_search_read_from_a_recent_window_or_walked_after_it_stays_within_six_queries(
+    world, monkeypatch, django_assert_max_num_queries, margin
+):
+    import events.paging
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE events_event")  # the row count that sizes the window
+    expected = {}
+    for query in ("q=market or army", "q=market"):  # several words counted, one word estimated
+        expected[query] = client_for().get(f"{URL}?{query}&page_size=1").json()["results"]
+    monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)  # not gathered: counted or estimated
+    monkeypatch.setattr(events.paging, "ONE_WORD_BEYOND_EXACT", 1)
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", margin)
+    for query, results in expected.items():
+        with django_assert_max_num_queries(6), CaptureQueriesContext(connection) as queries:
+            body = client_for().get(f"{URL}?{query}&page_size=1").json()
+        assert any("reltuples" in q["sql"] for q in queries.captured_queries), query
+        assert body["results"] == results, query
 
 
 @pytest.mark.postgres

@@ -164,9 +164,10 @@ def test_a_gathered_filter_with_few_matches_is_gathered_once_and_counted_by_its_
 def test_a_gathered_filter_beyond_the_gather_limit_is_counted_and_walked(listed, monkeypatch):
     monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)
     monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", 0)  # no recent window holds a page
     pages = paginator({"q": "market"}, 3, columns=COLUMNS)
     sql = statements(lambda: pages.page(2).object_list)
-    assert any("count(" in s.lower() for s in sql) and not any("COALESCE" in s for s in sql)
+    assert any("count(" in s.lower() for s in sql) and walked(sql[-1:])
     assert numbered(pages) == plain({"q": "market"})
 
 
@@ -179,13 +180,38 @@ def test_a_search_the_planner_puts_far_beyond_the_exact_limit_reports_the_estima
     assert not any("COALESCE" in s for s in sql)  # nor gathered: the page walks the list order
     assert (pages.count, pages.count_is_estimate) == (events.paging.FAR_BEYOND_EXACT, True)
     assert [row["event_id"] for row in pages.page(2).object_list] == plain({"q": "market"})[3:6]
-    # Just below it the search is counted (exactly here: 14 matches), as any other filter is.
-    below = paginator({"q": "market"}, 3, columns=COLUMNS)
+    # Just below it a search of several words is counted (exactly here: 14 matches), as any
+    # other filter is.
+    below = paginator({"q": "shelling market"}, 3, columns=COLUMNS)
     below.estimate = events.paging.FAR_BEYOND_EXACT - 1
     assert (below.count, below.count_is_estimate) == (14, False)
     other = paginator({"event_type": "Battles"}, 3, columns=COLUMNS)
     other.estimate = events.paging.FAR_BEYOND_EXACT
     assert (other.count, other.count_is_estimate) == (len(plain({"event_type": "Battles"})), False)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("words", ["market", " Market ", "markets"])
+def test_one_word_the_planner_puts_beyond_twice_the_exact_limit_reports_its_estimate(
+    listed, monkeypatch, words
+):
+    """One word's estimate is its share of the notes' sample: beyond twice the exact limit, so is
+    its count. Several words are counted up to FAR_BEYOND_EXACT."""
+    monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)  # not gathered
+    beyond = events.paging.ONE_WORD_BEYOND_EXACT
+    pages = paginator({"q": words}, 3, columns=COLUMNS)
+    pages.estimate = beyond
+    sql = statements(lambda: pages.page(2).object_list)
+    assert not any("count(" in s.lower() for s in sql)
+    assert (pages.count, pages.count_is_estimate) == (beyond, True)
+    assert [row["event_id"] for row in pages.page(2).object_list] == plain({"q": words})[3:6]
+    for several in ["shelling market", "market -road", '"near the market"', "market or road", "market_s"]:
+        counted = paginator({"q": several}, 3, columns=COLUMNS)
+        counted.estimate = beyond
+        assert (counted.count, counted.count_is_estimate) == (len(plain({"q": several})), False)
+    below = paginator({"q": words}, 3, columns=COLUMNS)
+    below.estimate = beyond - 1
+    assert (below.count, below.count_is_estimate) == (14, False)
 
 
 @pytest.mark.postgres
@@ -249,3 +275,121 @@ def test_without_filter_parameters_nothing_is_gathered_nor_merged(listed):
     sql = statements(lambda: (list(pages.page(1).object_list), pages.after(None)))
     assert not any(s.startswith("SELECT chronicle_row_estimate(") for s in sql)
     assert not any("generate_series" in s for s in sql)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "params", [{"year": 2020}, {"date_after": "2021-06-01"}, {"year": 2019, "event_type": "Battles"}]
+)
+def test_a_period_s_count_is_bounded_by_event_date_and_counts_the_long_periods(listed, monkeypatch, params):
+    """The count reads event_date from the period's first day minus the longest reach, so an event
+    dated long before the period whose period reaches into it is still counted."""
+    long = Event(
+        event_id="PAGLONG",
+        event_date=dt.date(2015, 3, 1),
+        end_date=dt.date(2021, 7, 1),
+        event_type="Battles",
+        sub_event_type="Armed clash",
+        place=Event.objects.first().place,
+        status=Status.PUBLISHED,
+    )
+    long.derive()
+    long.save()
+    pages = paginator(params, 3, columns=COLUMNS)
+    counting = statements(lambda: [pages.count])
+    assert '"events_event"."event_date" >= ANY(ARRAY[(' in counting[0]
+    assert "period_end - event_date" in counting[0]
+    expected = plain(params)
+    assert "PAGLONG" in expected
+    assert (pages.count, pages.count_is_estimate) == (len(expected), False)
+    assert numbered(paginator(params, 3, columns=COLUMNS)) == expected
+    # Beyond the exact limit the estimate is the planner's for the filters as they are.
+    monkeypatch.setattr(CappedCountPaginator, "exact_limit", 2)
+    beyond = paginator(params, 3, columns=COLUMNS)
+    assert (beyond.count, beyond.count_is_estimate) == (max(beyond.estimate, 3), True)
+
+
+def test_a_count_without_a_period_is_not_bounded(listed):
+    pages = paginator({"event_type": "Battles", "date_before": "2020-01-01"}, 3, columns=COLUMNS)
+    assert not any("period_end - event_date" in sql for sql in statements(lambda: [pages.count]))
+
+
+def analyzed():
+    """The planner's row count of the events (pg_class.reltuples), which sizes a recent window."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE events_event")
+
+
+def recent_window(sql: list[str]) -> bool:
+    return any("reltuples" in statement for statement in sql)
+
+
+def walked(sql: list[str]) -> bool:
+    return any('ORDER BY U0."event_date" DESC' in statement for statement in sql)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("margin", [1, 2, 4, 100])
+def test_a_counted_search_reads_its_pages_from_the_latest_dates_like_the_walk(listed, monkeypatch, margin):
+    """Newest first, each page of a counted and walked search is read from a window of the latest
+    event dates when that holds the page (a wide margin: every page), else walked; every page
+    lists exactly the plain queryset's rows, whichever way."""
+    analyzed()
+    monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)  # counted, not gathered
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)  # and walked
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", margin)
+    for params in ({"q": "market"}, {"q": "market", "status": "published"}, {"q": "road -market"}):
+        pages = paginator(params, 3, columns=COLUMNS)
+        read = [statements(lambda n=n, p=pages: p.page(n).object_list) for n in pages.page_range]
+        assert all(recent_window(sql) for sql in read)
+        if margin == 100:  # the window is every event: no page walks
+            assert not any(walked(sql) for sql in read)
+        assert numbered(pages) == plain(params) != []
+        assert numbered(paginator(params, 1, columns=COLUMNS)) == plain(params)
+
+
+@pytest.mark.postgres
+def test_a_recent_window_too_short_for_the_page_walks_the_list_order(listed, monkeypatch):
+    analyzed()
+    monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", 100)
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    sql = statements(lambda: pages.page(2).object_list)
+    assert recent_window(sql[-1:]) and len(sql) == 3  # the estimate, the count, the window's page
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", 0)  # a window of the latest date
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    sql = statements(lambda: pages.page(2).object_list)
+    assert recent_window(sql[-2:-1]) and walked(sql[-1:])
+    assert [row["event_id"] for row in pages.page(2).object_list] == plain({"q": "market"})[3:6]
+    # A window of more events than RECENT_WINDOW_ROWS is not read (its date bitmap turns lossy).
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", 100)
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_ROWS", 10)
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    sql = statements(lambda: pages.page(1).object_list)
+    assert recent_window(sql[-2:-1]) and walked(sql[-1:])
+    assert [row["event_id"] for row in pages.page(1).object_list] == plain({"q": "market"})[:3]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "params",
+    [{"q": "market", "ordering": "event_date"}, {"q": "market", "ordering": "-fatalities"}, {"year": 2020}],
+)
+def test_other_orders_and_lists_without_a_search_walk(listed, monkeypatch, params):
+    analyzed()
+    monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)
+    pages = paginator(params, 3, columns=COLUMNS)
+    assert not recent_window(statements(lambda: pages.page(1).object_list))
+    assert numbered(pages) == plain(params)
+
+
+@pytest.mark.postgres
+def test_a_search_the_planner_puts_far_beyond_the_exact_limit_walks_without_a_window(listed, monkeypatch):
+    """A common word's matches are dense: its walk is short, and its GIN bitmap long."""
+    analyzed()
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 0)
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    pages.estimate = events.paging.FAR_BEYOND_EXACT
+    assert not recent_window(statements(lambda: pages.page(2).object_list))
