@@ -95,14 +95,20 @@ def test_an_actors_pages_equal_the_plain_path(army, viewer, ordering, fast):
     assert wrong == []
 
 
-def test_a_name_several_actors_match_lists_their_shared_events_once(army, viewer):
-    # An actor named as another's id: `actor=<id>` matches both.
+@pytest.fixture
+def shared(army):
+    """An actor named as the army's id (`actor=<id>` matches both), with three events of its own and
+    one shared with the army: the shared event."""
     namesake = ActorFactory(name=str(army.pk))
     for event in EventFactory.create_batch(3, status=Status.PUBLISHED):
         EventActorFactory(event=event, actor=namesake, role=ActorRole.ACTOR2)
     shared = EventFactory(status=Status.PUBLISHED)
     EventActorFactory(event=shared, actor=army)
     EventActorFactory(event=shared, actor=namesake, role=ActorRole.ACTOR2)
+    return shared
+
+
+def test_a_name_several_actors_match_lists_their_shared_events_once(army, viewer, shared):
     for user in (None, viewer):
         client = client_for(user)
         with CaptureQueriesContext(connection) as queries:
@@ -204,13 +210,7 @@ def test_an_actors_cursor_pages_follow_an_event_s_update(tied):
     assert cursor_pages(client_for(None), {"actor": tied.pk}) == before[1:]
 
 
-def test_a_name_several_actors_match_lists_their_shared_events_once_on_cursor_pages(army, viewer):
-    namesake = ActorFactory(name=str(army.pk))
-    for event in EventFactory.create_batch(3, status=Status.PUBLISHED):
-        EventActorFactory(event=event, actor=namesake, role=ActorRole.ACTOR2)
-    shared = EventFactory(status=Status.PUBLISHED)
-    EventActorFactory(event=shared, actor=army)
-    EventActorFactory(event=shared, actor=namesake, role=ActorRole.ACTOR2)
+def test_a_name_several_actors_match_lists_their_shared_events_once_on_cursor_pages(army, viewer, shared):
     for user in (None, viewer):
         client = client_for(user)
         got = cursor_pages(client, {"actor": army.pk})
