@@ -120,7 +120,7 @@ def _pairs_sql(a_where: str) -> str:
 
     The places come first: for each place of a (once, however many of a's events are there),
     the places near it (`near`); then each event's window reads only the events at those
-    places, from event_place_cover_idx (place, status, …, event_date with the period). Reading
+    places, from event_place_date_idx (place, event_date, with the period). Reading
     every event of a's days first and then each one's place, as this query did before, cost
     about 20 ms an event at a million events (1,500 window rows, each with a place lookup): an
     import of 100,000 rows spent 35 minutes in its likely-duplicate report.
@@ -135,7 +135,7 @@ def _pairs_sql(a_where: str) -> str:
     postgresql = connection.vendor == "postgresql"
     materialized = "MATERIALIZED" if postgresql else ""
     # The pairs that score enough, kept apart from the lookup of b's row (OFFSET 0): its type and
-    # fatalities come with the window from event_place_cover_idx, so only the pairs reported
+    # fatalities come with the window from event_place_date_idx, so only the pairs reported
     # (a third of those compared, in an import into a million events) read b's row.
     keep_apart = "OFFSET 0" if postgresql else ""
     place_match = f"""CASE WHEN bp.id = ap.place_id THEN 'same'
