@@ -4,6 +4,8 @@ their ids, and every match gathered through the filters' indexes when that is ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db import connections
 from django.db.models import F, OrderBy, QuerySet, Value
@@ -67,9 +69,15 @@ def by_ids(sliced: QuerySet, *, gather: bool = False) -> QuerySet:
         whole = ids.all()
         whole.query.clear_limits()
         ids = _gathering(whole)[query.low_mark : query.high_mark]
-    rows = sliced.model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*ordering_of(sliced))
-    rows.query.select_related = query.select_related
-    return rows.prefetch_related(*sliced._prefetch_related_lookups)
+    return rows_of(sliced, ids, ordering_of(sliced))
+
+
+def rows_of(queryset: QuerySet, ids, order: Sequence[str]) -> QuerySet:
+    """The rows of `ids` (a list, or a subquery of ids) in `order`, with what `queryset` loads
+    alongside (select_related, prefetch_related); read from its database, past its filters."""
+    rows = queryset.model._base_manager.db_manager(queryset.db).filter(pk__in=ids).order_by(*order)
+    rows.query.select_related = queryset.query.select_related
+    return rows.prefetch_related(*queryset._prefetch_related_lookups)
 
 
 def ordering_of(queryset: QuerySet) -> tuple:

@@ -37,6 +37,7 @@ from core.paging import (
     gathered_ids,
     ordering_of,
     row_estimate,
+    rows_of,
 )
 from core.sql import AtLeastAny
 from events.filters import EventFilter
@@ -302,10 +303,7 @@ class EventPaginator(CappedCountPaginator):
             after=position,
             limit=limit,
         )
-        events = self.object_list
-        rows = events.model._base_manager.db_manager(events.db).filter(pk__in=ids).order_by(*CURSOR_ORDER)
-        rows.query.select_related = events.query.select_related
-        return rows if self.columns else rows.prefetch_related(*events._prefetch_related_lookups)
+        return rows_of(self._source(), ids, CURSOR_ORDER)
 
     def _source(self) -> QuerySet:
         """The list; rows read as values() need none of its prefetches."""
@@ -418,7 +416,4 @@ def merged_buckets(sliced: QuerySet, buckets: PeriodBuckets) -> QuerySet:
         f"LATERAL ({sql}) AS page ORDER BY page.updated_at, page.pk LIMIT %s",
         (buckets.first, buckets.last, *params, limit),
     )
-    model = sliced.model
-    rows = model._base_manager.db_manager(sliced.db).filter(pk__in=ids).order_by(*CURSOR_ORDER)
-    rows.query.select_related = sliced.query.select_related
-    return rows.prefetch_related(*sliced._prefetch_related_lookups)
+    return rows_of(sliced, ids, CURSOR_ORDER)
