@@ -7,6 +7,7 @@ in events.admin_base (HistoryAdmin, RulesInlineMixin, RulesImportExportMixin).
 import calendar
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -14,6 +15,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, models
 from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q
+from django.db.models.expressions import RawSQL
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -21,6 +23,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
 from actors.models import Actor
+from core.paging import row_estimate
 from core.sql import EqualsAny, InArray, first_column
 from core.vocab import ActorRole, InterCode
 from events import rules
@@ -39,7 +42,7 @@ from events.filters import notes_matching
 from events.forms import CitationAdminForm, EventActorInlineFormSet, EventAdminForm, RetractForm
 from events.importers.admin import ImportBatchErrorsCsvMixin
 from events.models import Citation, Event, EventActor, ExportJob, ImportBatch, Source, Tombstone
-from events.paging import EventPaginator
+from events.paging import EventPaginator, RecentWindow, beyond_exact
 from events.resources import EventResource, SourceResource
 from events.rules import Action
 from events.services import (
@@ -64,7 +67,19 @@ URL_FIELDS_HTTPS = {models.URLField: {"assume_scheme": "https"}}
 SEARCH_GATHER_LIMIT = 20_000
 
 
-def events_matching(queryset, term: str) -> tuple[models.QuerySet, int | None]:
+@dataclass(frozen=True)
+class EventSearch:
+    """An admin search's events, and what the changelist's paginator may take from it: their
+    number (`count`, the planner's estimate when `count_is_estimate`: no COUNT query), and how
+    its newest-first pages are read from the latest dates."""
+
+    events: models.QuerySet
+    count: int | None  # None: the paginator counts (SQLite)
+    count_is_estimate: bool = False
+    window: RecentWindow | None = None
+
+
+def events_matching(queryset, term: str) -> EventSearch:
     """Events with this id, notes containing the words, a place named like it or lying under one
     ("Homs" finds the events of every place in Homs), an actor (name, alias) or a cited source like it.
 
@@ -74,15 +89,69 @@ def events_matching(queryset, term: str) -> tuple[models.QuerySet, int | None]:
     On PostgreSQL the UNION runs once per request when it matches up to SEARCH_GATHER_LIMIT
     events: the changelist's count and its page then read a list of ids, where each of them
     would otherwise run the UNION again (a word in 18,000 notes: 2 × ~120 ms at 1M events).
-
-    Returns the events and, when it is known without another query, their number: the gathered
-    ids of an unfiltered list (a filtered one is counted by the paginator).
+    A list filtered as well (status, country…) gathers its own matches, the UNION's ids filtered.
+    Beyond the limit (gathering found more, or the planner puts the notes' matches so far beyond
+    the exact count's limit that the API would not count them: beyond_exact), the count is the
+    planner's estimate of the notes' matches (or the gathered number, if more), and the UNION is
+    not run whole for a newest-first page: the page reads it over the latest dates only
+    (RecentWindow). A word in 54,000 notes at 3M events: the UNION read 40,000 table pages
+    (~300 ms) for the gathering, the count and the page alike (1.1 s); now 80 ms.
     """
     term = term.strip()
-    by_notes = notes_matching(Event.objects.all(), term)
+    ids = _matching_ids(term)
+    if connections[queryset.db].vendor != "postgresql":
+        return EventSearch(queryset.filter(InArray(F("pk"), ids)), count=None)
+    # The planner's estimate of the notes' matches in the list (its filters too): at least that
+    # many events match.
+    matches = row_estimate(notes_matching(queryset, term)) or 0
+    if matches < beyond_exact(term):
+        listed = _matching_ids(term, within=queryset) if queryset.query.where else ids
+        found = first_column(listed[: SEARCH_GATHER_LIMIT + 1])
+        if len(found) <= SEARCH_GATHER_LIMIT:
+            return EventSearch(queryset.filter(EqualsAny(F("pk"), found)), len(found))
+        matches = max(matches, len(found))
+
+    def dated(first: RawSQL, last: RawSQL) -> models.QuerySet:
+        # The window's bounds once, as constants: each of the UNION's branches reads its dates.
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(
+                "SELECT f IS NULL, nullif(f, '-infinity'::date), l "
+                f"FROM (SELECT ({first.sql}) AS f, ({last.sql}) AS l) AS w",
+                (*first.params, *last.params),
+            )
+            too_wide, since, until = cursor.fetchone()
+        if too_wide or until is None:
+            return queryset.none()
+        return queryset.filter(
+            Q(event_date__gte=since) if since else Q(),
+            InArray(F("pk"), _matching_ids(term, since=since, until=until)),
+            event_date__lte=until,
+        )
+
+    events = queryset.filter(InArray(F("pk"), ids))
+    return EventSearch(events, matches, count_is_estimate=True, window=RecentWindow(matches, dated))
+
+
+def _matching_ids(
+    term: str,
+    *,
+    within: models.QuerySet | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> models.QuerySet:
+    """The ids of the events matching `term` (events_matching), one UNION; among the events of
+    `within` (a filtered list: each branch reads its matches with the list's filters, rather than
+    probe every match's row again for them), dated from `since` to `until` when given (the event
+    actors carry their event's date; a citation's is joined)."""
+    dates = {}
+    if until is not None:
+        dates = {"event_date__lte": until} | ({"event_date__gte": since} if since else {})
+    events = (Event.objects.all() if within is None else within).filter(**dates)
+    cited = {f"event__{lookup}": day for lookup, day in dates.items()}
     # Places named like the term and every place under an admin level named like it: the levels
     # above a place are copied onto it, so the subtree is one scan of the places (matching every
-    # place's path against every match's took 115 s for "a" at 25,000 places).
+    # place's path against every match's took 115 s for "a" at 25,000 places; places 0005 indexes
+    # the five columns' trigrams).
     places = Place.objects.filter(
         Q(name__icontains=term)
         | Q(country_name__icontains=term)
@@ -90,23 +159,22 @@ def events_matching(queryset, term: str) -> tuple[models.QuerySet, int | None]:
         | Q(admin2__icontains=term)
         | Q(admin3__icontains=term)
     )
-    ids = (
-        Event.objects.filter(event_id=term.upper())
+    linked = [
+        EventActor.objects.filter(actor__in=Actor.objects.search(term), **dates).values("event_id"),
+        Citation.objects.filter(source__name__icontains=term, **cited).values("event_id"),
+    ]
+    if within is not None:
+        linked = [events.filter(InArray(F("pk"), ids)) for ids in linked]
+    return (
+        events.filter(event_id=term.upper())
         .order_by()
         .values("pk")
         .union(
-            by_notes.order_by().values("pk"),
-            Event.objects.filter(place__in=places).order_by().values("pk"),
-            EventActor.objects.filter(actor__in=Actor.objects.search(term)).order_by().values("event_id"),
-            Citation.objects.filter(source__name__icontains=term).order_by().values("event_id"),
+            notes_matching(events, term).order_by().values("pk"),
+            events.filter(place__in=places).order_by().values("pk"),
+            *(ids.order_by().values("pk" if within is not None else "event_id") for ids in linked),
         )
     )
-    if connections[queryset.db].vendor == "postgresql":
-        found = first_column(ids[: SEARCH_GATHER_LIMIT + 1])
-        if len(found) <= SEARCH_GATHER_LIMIT:
-            known = None if queryset.query.where else len(found)
-            return queryset.filter(EqualsAny(F("pk"), found)), known
-    return queryset.filter(InArray(F("pk"), ids)), None
 
 
 class EventDateListFilter(admin.ListFilter):
@@ -387,14 +455,15 @@ class EventAdmin(EventExportActionsMixin, RulesImportExportMixin, EventHistoryAd
         # One UNION of indexed lookups: Django's OR of icontains over joins would scan every event.
         if not search_term.strip():
             return queryset, False
-        queryset, request.chronicle_search_count = events_matching(queryset, search_term)
-        return queryset, False
+        request.chronicle_search = events_matching(queryset, search_term)
+        return request.chronicle_search.events, False
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
-        paginator = super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
-        known = getattr(request, "chronicle_search_count", None)
-        if known is not None:  # the search's own count (events_matching): no COUNT query
-            paginator.count, paginator.count_is_estimate = known, False
+        search = getattr(request, "chronicle_search", None)
+        window = search.window if search else None
+        paginator = self.paginator(queryset, per_page, orphans, allow_empty_first_page, window=window)
+        if search and search.count is not None:  # the search's own count (events_matching): no COUNT query
+            paginator.count, paginator.count_is_estimate = search.count, search.count_is_estimate
         return paginator
 
     def get_fieldsets(self, request, obj=None):

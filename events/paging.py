@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.paginator import Page
@@ -101,6 +101,25 @@ NEWEST_FIRST = ("-event_date", "-id")
 Position = tuple[dt.datetime, int]  # (updated_at, id) of the last row a cursor page listed
 
 
+def beyond_exact(words: str) -> int:
+    """The planner's estimate of a search's matches from which it is reported as the count,
+    uncounted: ONE_WORD_BEYOND_EXACT for one word, FAR_BEYOND_EXACT for more."""
+    return ONE_WORD_BEYOND_EXACT if ONE_WORD.fullmatch(words.strip()) else FAR_BEYOND_EXACT
+
+
+@dataclass(frozen=True)
+class RecentWindow:
+    """How a list's newest-first pages may be read from the events of the latest dates
+    (EventPaginator._recent): `matches`, the list's estimated number of matches; `events`, given
+    the window's first and last event_date (SQL expressions, the first NULL when the window would
+    hold more than RECENT_WINDOW_ROWS events), the list's events dated in it, or None to filter
+    the list itself by date. A list built from a subquery of ids (the admin's search) gives
+    `events` so that the subquery reads only the window too."""
+
+    matches: int
+    events: Callable[[RawSQL, RawSQL], QuerySet] | None = None
+
+
 @dataclass(frozen=True)
 class CursorPage:
     """One keyset page: its rows, and the position after its last row when more follow."""
@@ -135,10 +154,14 @@ class EventPaginator(CappedCountPaginator):
         params: Mapping | None = None,
         columns: list[str] | None = None,
         statuses: Sequence[str] | None | object = UNKNOWN_STATUSES,
+        window: RecentWindow | None = None,
     ) -> None:
         super().__init__(object_list, per_page, orphans, allow_empty_first_page)
         self.params = params if params is not None else {}
         self.columns = columns
+        # The caller's own window for newest-first pages (_recent); without one, a full-text
+        # search's (_text_window).
+        self.window = window
         # The statuses the list's user may see (events.models.visible_statuses; None: any), for
         # an actor's page read from the event actors' rows (_actor_page); not given, no such page.
         self.statuses = statuses
@@ -190,11 +213,9 @@ class EventPaginator(CappedCountPaginator):
             self.count_is_estimate = False
             return len(self.gathered)
         words = self.params.get("q")
-        if words:
-            beyond = ONE_WORD_BEYOND_EXACT if ONE_WORD.fullmatch(words.strip()) else FAR_BEYOND_EXACT
-            if (self.estimate or 0) >= beyond:
-                self.count_is_estimate = True
-                return self.estimate
+        if words and (self.estimate or 0) >= beyond_exact(words):
+            self.count_is_estimate = True
+            return self.estimate
         return super().count  # the capped count (CappedCountPaginator)
 
     def counted(self) -> QuerySet | None:
@@ -228,10 +249,11 @@ class EventPaginator(CappedCountPaginator):
         return self._get_page(rows, number, self)
 
     def _recent(self, bottom: int, top: int) -> list | None:
-        """The rows `bottom` to `top` of a full-text search that would walk the default order
-        (newest first), found among the events of the latest dates (RECENT_WINDOW_MARGIN); None when
-        they are not all there or the window would hold more than RECENT_WINDOW_ROWS events
-        (then the page walks), or for other lists.
+        """The rows `bottom` to `top` of a list in the default order (newest first) that would
+        walk it, found among the events of the latest dates (RECENT_WINDOW_MARGIN): a full-text
+        search (_text_window) or the caller's `window`; None when they are not all there or the
+        window would hold more than RECENT_WINDOW_ROWS events (then the page walks), or for other
+        lists.
 
         One statement: the window starts at the event_date found that many rows down the date
         index (event_date_id_idx), and PostgreSQL ANDs its range with the notes' GIN bitmap. Every
@@ -241,26 +263,40 @@ class EventPaginator(CappedCountPaginator):
         """
         events = self.object_list
         connection = connections[events.db]
-        if not self.params.get("q") or connection.vendor != "postgresql":
-            return None
-        # Below TEXT_GATHER_LIMIT the page tried gathering, a statement of the 6 a page may take.
-        estimate = self.estimate or 0
-        if not TEXT_GATHER_LIMIT < estimate < FAR_BEYOND_EXACT:
+        window = self.window or self._text_window()
+        if window is None or connection.vendor != "postgresql":
             return None
         if tuple(ordering_of(events)) != NEWEST_FIRST:
             return None
-        table = connection.ops.quote_name(events.model._meta.db_table)
+        name = events.model._meta.db_table
+        table = connection.ops.quote_name(name)
         first = RawSQL(  # no window beyond RECENT_WINDOW_ROWS; past the last row, every event
             f"SELECT CASE WHEN w.k <= %s THEN coalesce((SELECT event_date FROM {table} "
             "ORDER BY event_date DESC OFFSET w.k LIMIT 1), '-infinity'::date) END FROM (SELECT "
             "greatest(0, ceil(%s * (SELECT reltuples FROM pg_class WHERE oid = %s::regclass) / %s))"
             "::bigint AS k) AS w",
-            (RECENT_WINDOW_ROWS, top * RECENT_WINDOW_MARGIN, events.model._meta.db_table, estimate),
+            (RECENT_WINDOW_ROWS, top * RECENT_WINDOW_MARGIN, name, window.matches or 1),
         )
         last = RawSQL(f"SELECT max(event_date) FROM {table}", ())
-        window = self._source().filter(event_date__gte=first, event_date__lte=last)
-        rows = list(self._read(by_ids(window[bottom:top], gather=True)))
+        if window.events is None:
+            dated = self._source().filter(event_date__gte=first, event_date__lte=last)
+        else:
+            # the list's order and what it loads alongside, as _source() keeps them
+            dated = window.events(first, last).order_by(*ordering_of(events))
+            dated.query.select_related = events.query.select_related
+            dated = dated.prefetch_related(None)
+            if not self.columns:
+                dated = dated.prefetch_related(*events._prefetch_related_lookups)
+        rows = list(self._read(by_ids(dated[bottom:top], gather=True)))
         return rows if len(rows) == top - bottom else None
+
+    def _text_window(self) -> RecentWindow | None:
+        """A full-text search's window: one the planner puts beyond TEXT_GATHER_LIMIT (below it,
+        the page tried gathering, a statement of the 6 a page may take) and below FAR_BEYOND_EXACT."""
+        if not self.params.get("q"):
+            return None
+        estimate = self.estimate or 0
+        return RecentWindow(matches=estimate) if TEXT_GATHER_LIMIT < estimate < FAR_BEYOND_EXACT else None
 
     def after(self, position: Position | None) -> CursorPage:
         """The `per_page` events after `position` in (updated_at, id) order (from the start

@@ -2,6 +2,7 @@
 lock, clear form errors and bounded query counts on every page."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.apps import apps
@@ -9,6 +10,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db.models import Q
 from django.urls import reverse
 from rest_framework.authtoken.models import Token, TokenProxy
 
@@ -497,7 +499,8 @@ def test_a_search_reads_its_matches_once_and_keeps_its_results_past_the_gather_l
     client, viewer, monkeypatch
 ):
     """events_matching gathers up to SEARCH_GATHER_LIMIT matching ids with one UNION on
-    PostgreSQL (the count and the page then read the list); beyond it they run the UNION as a
+    PostgreSQL (the count and the page then read the list), a filtered list's with its filters;
+    beyond it the count is an estimate (no COUNT query) and the page reads the UNION as a
     subquery. Both give the same events, with the changelist's filters applied on top."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -516,23 +519,79 @@ def test_a_search_reads_its_matches_once_and_keeps_its_results_past_the_gather_l
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse(CHANGELIST), params)
         assert response.status_code == 200
-        unions = [query for query in queries.captured_queries if "UNION" in query["sql"]]
-        counts = [query for query in queries.captured_queries if "count(" in query["sql"].lower()]
-        search.counts = counts
-        return {e.pk for e in response.context["cl"].result_list}, response.context["cl"].result_count, unions
+        search.unions = [query for query in queries.captured_queries if "UNION" in query["sql"]]
+        search.counts = [query for query in queries.captured_queries if "count(" in query["sql"].lower()]
+        cl = response.context["cl"]
+        search.estimated = cl.paginator.count_is_estimate
+        text = " ".join(re.sub(r"<[^>]+>", " ", response.content.decode()).split())  # the page's words
+        search.about = f"about {cl.result_count} events" in text
+        return {e.pk for e in cl.result_list}, cl.result_count
 
     everything = {event.pk for event in [*drones, in_lebanon]}
-    for limit in (events.admin.SEARCH_GATHER_LIMIT, 2):  # gathered, then past the limit
-        monkeypatch.setattr(events.admin, "SEARCH_GATHER_LIMIT", limit)
-        found, count, unions = search(q="drone")
-        assert (found, count) == (everything, 4)
-        assert search(q="drone", country="LBN")[:2] == ({in_lebanon.pk}, 1)
-        if connection.vendor == "postgresql":
-            # gathered: the UNION once, then a list; past the limit: in the count and the page too
-            assert len(unions) == (1 if limit > 4 else 3), [query["sql"][:80] for query in unions]
-            # gathered without other filters, the list's length is the count: no COUNT query
-            search(q="drone")
-            assert len(search.counts) == (0 if limit > 4 else 1)
+    assert search(q="drone") == (everything, 4)
+    assert search(q="drone", country="LBN") == ({in_lebanon.pk}, 1)
+    assert search.estimated is False
+    if connection.vendor == "postgresql":
+        # gathered: the UNION once, then a list whose length is the count: no COUNT query
+        assert len(search.unions) == 1 and not search.counts
+        # a filtered list's UNION reads each branch with the list's filters (the country's join)
+        assert search.unions[0]["sql"].count('"places_place"."country_code" = ') >= 5
+
+        monkeypatch.setattr(events.admin, "SEARCH_GATHER_LIMIT", 2)  # past the limit
+        found, count = search(q="drone")
+        assert found == everything
+        # the gathering found 3, more than the limit: at least that, an estimate (said so); uncounted
+        assert search.estimated is True and search.about is True and count >= 3
+        assert not search.counts, [query["sql"][:80] for query in search.counts]
+        # filtered, its own matches (1) are within the limit: gathered and counted exactly
+        assert search(q="drone", country="LBN") == ({in_lebanon.pk}, 1)
+        assert search.estimated is False and search.about is False
+        assert len(search.unions) == 1 and not search.counts
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("margin", [0, 1000])  # the window too short for the page, or all events
+def test_a_search_past_the_gather_limit_reads_its_page_from_the_latest_dates(
+    client, viewer, monkeypatch, margin
+):
+    """Beyond SEARCH_GATHER_LIMIT the UNION runs over a window of the latest event dates for a
+    newest-first page (RecentWindow); a window too short for the page falls back to the UNION
+    whole. Either way the page holds the events a gathered search lists, in the same order."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    import events.admin
+    import events.paging
+
+    day = dt.date(2024, 1, 1)
+    for n in range(12):
+        EventFactory(notes=f"A drone strike, number {n}.", event_date=day + dt.timedelta(days=10 * n))
+        EventFactory(notes="A clash.", event_date=day + dt.timedelta(days=10 * n + 5))
+    EventActorFactory(event=EventFactory(notes="Shelling."), actor=ActorFactory(name="Drone Unit"))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE events_event")  # the row count that sizes the window
+    logged_in(client, viewer)
+    admin_page = reverse(CHANGELIST)
+
+    def listed(**params):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(admin_page, {"q": "drone", **params})
+        assert response.status_code == 200
+        listed.unions = [q["sql"] for q in queries.captured_queries if "UNION" in q["sql"]]
+        return [event.event_id for event in response.context["cl"].result_list]
+
+    monkeypatch.setattr(events.admin.EventAdmin, "list_per_page", 5)
+    by_name = Q(event_actors__actor__name__icontains="drone")
+    matches = Event.objects.filter(Q(notes__icontains="drone") | by_name)
+    newest = list(matches.distinct().order_by("-event_date", "-id").values_list("event_id", flat=True))
+    gathered = [listed(p=page) for page in (1, 2)]
+    assert gathered == [newest[:5], newest[5:10]] and len(newest) == 13
+    monkeypatch.setattr(events.admin, "SEARCH_GATHER_LIMIT", 2)
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", margin)
+    assert [listed(p=page) for page in (1, 2)] == gathered
+    # the page's rows came from the window's UNION, which carries its dates, or (too short) from
+    # the UNION whole after it
+    assert ('"event_date" <= ' in listed.unions[-1]) is (margin > 0), listed.unions
 
 
 def test_filters_by_country_and_actor_kind(client, viewer):
