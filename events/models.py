@@ -56,6 +56,11 @@ def date_bucket(day: dt.date) -> int:
     return (day - BUCKET_EPOCH).days // BUCKET_DAYS
 
 
+def bucket_start(bucket: int) -> dt.date:
+    """The first date of a bucket (date_bucket's inverse)."""
+    return BUCKET_EPOCH + dt.timedelta(days=bucket * BUCKET_DAYS)
+
+
 class DateBucket(models.Func):
     """The 32-day bucket of event_date: exactly the expression of event_bucket_idx (migration 0019)."""
 
@@ -413,10 +418,15 @@ class Event(models.Model):
             # The likely-duplicate window: an event's nearby places' events dated within a month of
             # it, one short range per place (in event_place_cover_idx the status and type come
             # before the date, so each probe read all of a place's events: 300 entries a probe at
-            # a million events; an import's report 14 s → 9 s, docs/benchmarks.md).
+            # a million events; an import's report 14 s → 9 s, docs/benchmarks.md). With
+            # updated_at, a country's period is gathered for a cursor page from the index alone
+            # (events.paging.country_period_ids).
             models.Index(
                 fields=["place", "event_date"],
-                include=["id", "status", "event_type", "period_start", "period_end", "fatalities"],
+                include=[
+                    *("id", "status", "event_type", "period_start", "period_end"),
+                    *("fatalities", "updated_at"),
+                ],
                 name="event_place_date_idx",
             ),
             models.Index(fields=["id", "status", "event_date"], name="event_id_status_date_idx"),

@@ -41,7 +41,7 @@ from core.paging import (
 )
 from core.sql import AtLeastAny
 from events.filters import EventFilter
-from events.models import PERIOD_REACH_SQL, DateBucket, date_bucket
+from events.models import PERIOD_REACH_SQL, DateBucket, bucket_start, date_bucket
 from events.selectors import actor_cursor_ids, actor_event_ids
 from places.models import Place
 
@@ -313,7 +313,12 @@ class EventPaginator(CappedCountPaginator):
                 # values.
                 events = events.filter(TupleGreaterThan(Tuple(*CURSOR_ORDER), position))
             sliced = events[: self.per_page + 1]
-            rows = list(self._read(merged_buckets(sliced, buckets) if buckets else by_ids(sliced)))
+            if not buckets:
+                page = by_ids(sliced)
+            else:
+                ids = country_period_ids(sliced, buckets) if buckets.places is not None else None
+                page = merged_buckets(sliced, buckets) if ids is None else rows_of(sliced, ids, CURSOR_ORDER)
+            rows = list(self._read(page))
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         return CursorPage(rows=rows, next_position=_position(rows[-1]) if more else None)
@@ -425,6 +430,47 @@ def _minus(day: dt.date, days: int) -> dt.date:
         return day - dt.timedelta(days=days)
     except OverflowError:
         return dt.date.min
+
+
+def country_period_ids(sliced: QuerySet, buckets: PeriodBuckets) -> list[int] | None:
+    """The ids of a sliced cursor page (ordered by updated_at, id) of a country's period, gathered
+    from the country's places when the period holds at most SMALL_MATCH_SET of its events; None
+    when it holds more (then merged_buckets).
+
+    Each bucket of merged_buckets holds every country's events: a country with fewer than a
+    page's events in a bucket reads the bucket whole (Syria's 2015 at 3M events: 14 buckets of
+    3,100 entries, 10 ms of SQL). Its matches are instead one short range per place of
+    event_place_date_idx, which holds updated_at: sorted, the page is their first rows (624
+    matches: 3 ms). Gathered without an order, the matches stop at the limit, and a period
+    holding more (a country with many events a bucket, whose buckets' walks stop early) is left
+    to merged_buckets: one statement, which says which.
+    """
+    limit = sliced.query.high_mark
+    whole = sliced.all()
+    whole.query.clear_limits()
+    matches = (
+        whole.prefetch_related(None)
+        .filter(
+            place_id__in=buckets.places,
+            event_date__gte=bucket_start(buckets.first),
+            event_date__lt=bucket_start(buckets.last + 1),
+        )
+        .order_by()
+        .values("pk", "updated_at")[: SMALL_MATCH_SET + 1]
+    )
+    sql, params = matches.query.sql_with_params()
+    with connections[sliced.db].cursor() as cursor:
+        cursor.execute(
+            f"WITH matches AS MATERIALIZED ({sql}) SELECT gathered.n, page.pk "
+            "FROM (SELECT count(*) AS n FROM matches) AS gathered LEFT JOIN LATERAL "
+            "(SELECT pk, updated_at FROM matches ORDER BY updated_at, pk LIMIT %s) AS page "
+            "ON gathered.n <= %s ORDER BY page.updated_at, page.pk",
+            (*params, limit, SMALL_MATCH_SET),
+        )
+        rows = cursor.fetchall()
+    if rows[0][0] > SMALL_MATCH_SET:
+        return None
+    return [pk for _n, pk in rows if pk is not None]
 
 
 def merged_buckets(sliced: QuerySet, buckets: PeriodBuckets) -> QuerySet:

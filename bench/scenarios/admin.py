@@ -28,6 +28,7 @@ def admin_event_changelist(bench: Bench) -> list[Result]:
         get("changelist", 150),
         get("search 'drone' (notes, places, actors)", 200, q="drone"),
         get("search an event id", 200, q="SYR100"),
+        get("search 'drone' in a country (SYR)", 200, q="drone", country="SYR"),
         get(f"filtered by actor kind ({InterCode.CIVILIANS.label})", 150, actor_kind=InterCode.CIVILIANS),
         get(
             "filtered by status and event type",

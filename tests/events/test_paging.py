@@ -246,7 +246,7 @@ def test_a_period_s_keyset_pages_merge_its_date_buckets(listed, monkeypatch, dja
 @pytest.mark.parametrize(
     "params", [{"country": "SYR", "year": 2020}, {"country": "IQ", "date_after": "2019-06-01"}]
 )
-def test_a_country_s_period_keyset_pages_check_its_place_ids_in_the_buckets(
+def test_a_country_s_period_keyset_pages_gather_from_its_places_or_check_them_in_the_buckets(
     listed, params, monkeypatch, django_assert_max_num_queries
 ):
     """The fixture's events are in Syria; one in three moves to a town of Iraq, another of Syria
@@ -255,17 +255,23 @@ def test_a_country_s_period_keyset_pages_check_its_place_ids_in_the_buckets(
     PlaceFactory(parent=syria_town.parent)
     iraq_town = PlaceFactory(parent=CountryFactory(name="Iraq", country_code="IRQ"))
     Event.objects.filter(event_id__in=[f"PAG{n}" for n in range(0, 40, 3)]).update(place=iraq_town)
-    with django_assert_max_num_queries(2):  # the reach, latest date and place ids; the rows
+    # few matches: gathered from the country's places (the reach, latest date and place ids; the
+    # gathered page's ids; its rows)
+    with django_assert_max_num_queries(3):
         sql = statements(lambda: paginator(params, 3, columns=COLUMNS).after(None).rows)
+    assert sql[-2].startswith("WITH matches AS MATERIALIZED") and '"events_event"."place_id" IN (' in sql[-2]
+    assert "generate_series" not in sql[-1]
+    gathered = pulled(paginator(params, 3, columns=COLUMNS))
+    monkeypatch.setattr(events.paging, "SMALL_MATCH_SET", 1)  # more matches than that: the buckets
+    sql = statements(lambda: paginator(params, 3, columns=COLUMNS).after(None).rows)
     assert "generate_series" in sql[-1] and '"events_event"."place_id" IN (' in sql[-1]
     merged = pulled(paginator(params, 3, columns=COLUMNS))
     monkeypatch.setattr(events.paging, "COUNTRY_PLACE_LIMIT", 1)  # more places than that: the join
     sql = statements(lambda: paginator(params, 3, columns=COLUMNS).after(None).rows)
-    assert '"events_event"."place_id" IN (' not in sql[-1]
-    assert (
-        pulled(paginator(params, 3, columns=COLUMNS)) == merged == plain(params, order=("updated_at", "id"))
-    )
-    assert merged != []
+    assert not any('"events_event"."place_id" IN (' in statement for statement in sql)
+    joined = pulled(paginator(params, 3, columns=COLUMNS))
+    assert joined == merged == gathered == plain(params, order=("updated_at", "id"))
+    assert len(merged) > 3  # more than one page
 
 
 def test_without_filter_parameters_nothing_is_gathered_nor_merged(listed):
