@@ -69,13 +69,15 @@ FAR_BEYOND_EXACT = 10 * EXACT_COUNT_LIMIT
 # entries (period_buckets) when the country has at most this many places (the largest at 1M
 # seed_demo events has 582); beyond, the join to the places alone filters them.
 COUNTRY_PLACE_LIMIT = 5_000
-# A search for one word the planner puts at this many or more (twice the exact limit) reports
-# that estimate uncounted too (when it is not gathered: TEXT_GATHER_LIMIT): a word's estimate is
-# its share of the notes in the statistics' sample (pg_stats.most_common_elems) times the events,
-# to a standard error of ~7 % at that share, so its count would be an estimate anyway; several
-# words' shares are multiplied as if independent, and only FAR_BEYOND_EXACT is far enough for
-# them. Counting q=drone's first 10,001 matches at 3M events (51,000) read 9,000 table pages.
-ONE_WORD_BEYOND_EXACT = 2 * EXACT_COUNT_LIMIT
+# A search for one word the planner puts at this many or more (1.5 times the exact limit) reports
+# that estimate uncounted too, and a newest-first page of it is not gathered (_text_window): a
+# word's estimate is its share of the notes in the statistics' sample (pg_stats.most_common_elems,
+# 30,000 rows) times the events, to a standard error of 4-8 % at that share from 1M to 3M events,
+# so 15,000 is 4 to 7 standard errors above the exact limit and its count would be an estimate
+# anyway; several words' shares are multiplied as if independent, and only FAR_BEYOND_EXACT is far
+# enough for them. Counting q=drone's first 10,001 matches at 3M events (51,000) read 9,000 table
+# pages; gathering its 17,252 published matches at 1M took 45 ms, its window 22 ms at 3M.
+ONE_WORD_BEYOND_EXACT = 15_000
 ONE_WORD = re.compile(r"[^\W_]+")  # letters and digits: one lexeme
 # A full-text page that would walk (the planner puts it beyond TEXT_GATHER_LIMIT, below
 # FAR_BEYOND_EXACT: a word in 1.7 % of the notes) in the default order reads its rows from the
@@ -172,9 +174,18 @@ class EventPaginator(CappedCountPaginator):
         if not EventFilter.gathers(self.params):
             return None
         listed = self._actor_page()
-        if listed is None:
+        if listed is None and not self._uncounted_newest_first():
             listed = gathered_ids(self.object_list, TEXT_GATHER_LIMIT, estimate=self.estimate)
         return listed
+
+    def _uncounted_newest_first(self) -> bool:
+        """Whether this is a full-text search whose count is the planner's estimate uncounted
+        (beyond_exact), listed newest first: its page is then read from the latest dates
+        (_recent) or by walking that order, without gathering every match."""
+        words = self.params.get("q")
+        if not words or tuple(ordering_of(self.object_list)) != NEWEST_FIRST:
+            return False
+        return (self.estimate or 0) >= beyond_exact(words)
 
     def _actor_page(self) -> list[int] | None:
         """The ids of every match of a page filtered by actor alone (EventFilter.actor_page), in
@@ -291,12 +302,14 @@ class EventPaginator(CappedCountPaginator):
         return rows if len(rows) == top - bottom else None
 
     def _text_window(self) -> RecentWindow | None:
-        """A full-text search's window: one the planner puts beyond TEXT_GATHER_LIMIT (below it,
-        the page tried gathering, a statement of the 6 a page may take) and below FAR_BEYOND_EXACT."""
+        """A full-text search's window: one the planner puts below FAR_BEYOND_EXACT that did not
+        try gathering (beyond TEXT_GATHER_LIMIT, or _uncounted_newest_first; a gathering tried is
+        a statement of the 6 a page may take)."""
         if not self.params.get("q"):
             return None
         estimate = self.estimate or 0
-        return RecentWindow(matches=estimate) if TEXT_GATHER_LIMIT < estimate < FAR_BEYOND_EXACT else None
+        tried = estimate <= TEXT_GATHER_LIMIT and not self._uncounted_newest_first()
+        return RecentWindow(matches=estimate) if not tried and estimate < FAR_BEYOND_EXACT else None
 
     def after(self, position: Position | None) -> CursorPage:
         """The `per_page` events after `position` in (updated_at, id) order (from the start

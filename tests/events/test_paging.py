@@ -192,11 +192,11 @@ def test_a_search_the_planner_puts_far_beyond_the_exact_limit_reports_the_estima
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("words", ["market", " Market ", "markets"])
-def test_one_word_the_planner_puts_beyond_twice_the_exact_limit_reports_its_estimate(
+def test_one_word_the_planner_puts_well_beyond_the_exact_limit_reports_its_estimate(
     listed, monkeypatch, words
 ):
-    """One word's estimate is its share of the notes' sample: beyond twice the exact limit, so is
-    its count. Several words are counted up to FAR_BEYOND_EXACT."""
+    """One word's estimate is its share of the notes' sample: beyond 1.5 times the exact limit, so
+    is its count. Several words are counted up to FAR_BEYOND_EXACT."""
     monkeypatch.setattr(events.paging, "TEXT_GATHER_LIMIT", 0)  # not gathered
     beyond = events.paging.ONE_WORD_BEYOND_EXACT
     pages = paginator({"q": words}, 3, columns=COLUMNS)
@@ -212,6 +212,33 @@ def test_one_word_the_planner_puts_beyond_twice_the_exact_limit_reports_its_esti
     below = paginator({"q": words}, 3, columns=COLUMNS)
     below.estimate = beyond - 1
     assert (below.count, below.count_is_estimate) == (14, False)
+
+
+@pytest.mark.postgres
+def test_one_word_reported_by_its_estimate_reads_its_newest_first_pages_from_the_latest_dates(
+    listed, monkeypatch
+):
+    """Within the gather limit, a word whose count is its estimate uncounted is not gathered when
+    listed newest first: its page comes from the window of the latest dates (which holds every
+    event here), the same rows the list holds. Other orders still gather it."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE events_event")  # the row count that sizes the window
+    monkeypatch.setattr(events.paging, "RECENT_WINDOW_MARGIN", 1000)
+    beyond = events.paging.ONE_WORD_BEYOND_EXACT
+    assert beyond <= events.paging.TEXT_GATHER_LIMIT
+    pages = paginator({"q": "market"}, 3, columns=COLUMNS)
+    pages.estimate = beyond
+    sql = statements(lambda: pages.page(2).object_list)
+    assert pages.gathered is None and (pages.count, pages.count_is_estimate) == (beyond, True)
+    assert any("reltuples" in statement for statement in sql)  # the window's statement
+    assert [row["event_id"] for row in pages.page(2).object_list] == plain({"q": "market"})[3:6]
+    by_fatalities = paginator({"q": "market", "ordering": "-fatalities"}, 3, columns=COLUMNS)
+    by_fatalities.estimate = beyond
+    assert by_fatalities.gathered == list(
+        EventFilter(
+            as_query_dict({"q": "market", "ordering": "-fatalities"}), queryset=Event.objects.all()
+        ).qs.values_list("pk", flat=True)
+    )
 
 
 @pytest.mark.postgres
