@@ -28,6 +28,7 @@ from django.db import connections
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
+from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 from core.paging import (
@@ -40,7 +41,7 @@ from core.paging import (
     rows_of,
 )
 from core.sql import AtLeastAny
-from events.filters import EventFilter
+from events.filters import MAX_PERIOD_LEAD, EventFilter
 from events.models import PERIOD_REACH_SQL, DateBucket, bucket_start, date_bucket
 from events.selectors import actor_cursor_ids, actor_event_ids
 from places.models import Place
@@ -393,6 +394,13 @@ class PeriodBuckets:
     first: int
     last: int
     places: list[int] | None
+    # The buckets merged_buckets walks (those of the period's own days, from the floor's to the
+    # last day's), and the date ranges [start, end) it reads by date instead: the days before the
+    # floor's bucket (down to the floor minus the longest reach) and after the last day's bucket
+    # (up to the last day plus a period's longest lead), whose matches are only the events whose
+    # periods cross the period's edge.
+    walked: tuple[int, int] | None = None
+    edges: tuple[tuple[dt.date, dt.date], ...] = ()
 
 
 def period_buckets(queryset: QuerySet, params: Mapping, limit: int) -> PeriodBuckets | None:
@@ -435,7 +443,18 @@ def period_buckets(queryset: QuerySet, params: Mapping, limit: int) -> PeriodBuc
         return None
     if place_ids is not None and len(place_ids) > COUNTRY_PLACE_LIMIT:
         place_ids = None
-    return PeriodBuckets(first, max(first, last), place_ids)
+    last = max(first, last)
+    # The period's own days: from the floor to its last day (the ceiling less a period's lead).
+    own_first = max(first, date_bucket(floor))
+    own_last = min(last, date_bucket(ceiling - MAX_PERIOD_LEAD)) if ceiling < latest else last
+    edges = []
+    if own_first > first:
+        edges.append((_minus(floor, reach), bucket_start(own_first)))
+    if own_last < last:
+        edges.append((bucket_start(own_last + 1), ceiling + dt.timedelta(days=1)))
+    if own_last < own_first:  # a period shorter than a bucket's edges: walk every bucket
+        own_first, own_last, edges = first, last, []
+    return PeriodBuckets(first, last, place_ids, walked=(own_first, own_last), edges=tuple(edges))
 
 
 def _minus(day: dt.date, days: int) -> dt.date:
@@ -490,25 +509,44 @@ def merged_buckets(sliced: QuerySet, buckets: PeriodBuckets) -> QuerySet:
     """The rows of a sliced cursor page (ordered by updated_at, id), merged from the date buckets.
 
     Each bucket's first rows after the position are one range of event_bucket_idx; the page is
-    the first rows of those, sorted. generate_series and LATERAL keep it one statement planned
+    the first rows of those, sorted. The buckets are those of the period's own days
+    (PeriodBuckets.walked); the few matches dated before or after them are read by date
+    (PeriodBuckets.edges). At 3M events, year=2020: 6.3 → 2.5 ms of SQL. generate_series and LATERAL keep it one statement planned
     once, whatever the number of buckets (a UNION ALL of 23 branches took 5 ms to plan).
     """
     limit = sliced.query.high_mark
-    branch = sliced.all()
-    branch.query.clear_limits()
+    whole = sliced.all()
+    whole.query.clear_limits()
     if buckets.places is not None:
-        branch = branch.filter(place_id__in=buckets.places)
+        whole = whole.filter(place_id__in=buckets.places)
+    whole = whole.prefetch_related(None)
+    first, last = buckets.walked or (buckets.first, buckets.last)
+    crossing_sql, crossing_params = "", ()
+    for start, end in buckets.edges:
+        # The buckets at a period's edges hold mostly events whose periods end before it or
+        # start after it, read whole to find the few that cross the edge (at 3M events, for
+        # year=2020, the bucket of 2021-01-06 held 13,664 entries, none of them a match, and the
+        # floor's 12,573 with its 51st match 5,401 entries in); those few are one range of dates
+        # each, gathered and sorted (COALESCE: no index provides the order, so none is walked).
+        crossing = (
+            whole.filter(event_date__gte=start, event_date__lt=end)
+            .order_by(Coalesce(F("updated_at"), F("updated_at")), Coalesce(F("id"), F("id")))
+            .values("pk", "updated_at")[:limit]
+        )
+        sql, params = crossing.query.sql_with_params()
+        crossing_sql += f" UNION ALL ({sql})"
+        crossing_params += params
     branch = (
-        branch.prefetch_related(None)
-        .alias(bucket=DateBucket())
+        whole.alias(bucket=DateBucket())
         .filter(bucket=RawSQL("buckets.n", ()))
         .order_by(*CURSOR_ORDER)
         .values("pk", "updated_at")[:limit]
     )
     sql, params = branch.query.sql_with_params()
     ids = RawSQL(
-        "SELECT page.pk FROM generate_series(%s, %s) AS buckets(n), "
-        f"LATERAL ({sql}) AS page ORDER BY page.updated_at, page.pk LIMIT %s",
-        (buckets.first, buckets.last, *params, limit),
+        "SELECT page.pk FROM (SELECT walked.pk, walked.updated_at FROM generate_series(%s, %s) "
+        f"AS buckets(n), LATERAL ({sql}) AS walked{crossing_sql}) AS page "
+        "ORDER BY page.updated_at, page.pk LIMIT %s",
+        (first, last, *params, *crossing_params, limit),
     )
     return rows_of(sliced, ids, CURSOR_ORDER)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 import events.paging
 from core.vocab import Status, TimePrecision
-from events.models import SHORT_PERIOD_REACH, Event, date_bucket
+from events.models import SHORT_PERIOD_REACH, Event, bucket_start, date_bucket
 from tests.api_helpers import UTC, client_for
 from tests.factories import PlaceFactory
 
@@ -129,21 +129,35 @@ def buckets_of(statements: list[str]) -> tuple[int, int]:
     return int(first), int(last)
 
 
+def edges_of(statements: list[str]) -> list[tuple[str, str]]:
+    """The date ranges [start, end) the first page reads by date beside its walked buckets."""
+    merged = next(sql for sql in statements if "generate_series" in sql)
+    return re.findall(
+        r'"event_date" >= \'([\d-]+)\'::date AND "events_event"\."event_date" < \'([\d-]+)\'', merged
+    )
+
+
 @pytest.mark.postgres
-def test_the_longest_period_widens_the_buckets_read(periods):
+def test_the_longest_period_widens_the_dates_read(periods):
+    """The buckets of the period's own days are walked; the days before them down to the longest
+    reach, and after them up to a period's lead, are read by date (their matches cross an edge)."""
     assert Event.objects.period_reach() == (dt.date(2020, 2, 1) - dt.date(2018, 3, 1)).days == 702
     ids, statements = pull("year=2020&page_size=1000")
     assert "PER1004" in ids
-    last = date_bucket(dt.date(2021, 1, 31))  # 31 December and a month's lead
-    assert buckets_of(statements) == (date_bucket(dt.date(2018, 1, 29)), last)  # 702 days before
+    own = (date_bucket(dt.date(2020, 1, 1)), date_bucket(dt.date(2020, 12, 31)))
+    assert buckets_of(statements) == own
+    after = (bucket_start(own[1] + 1).isoformat(), "2021-02-01")  # 31 December and a month's lead
+    assert edges_of(statements) == [("2018-01-29", bucket_start(own[0]).isoformat()), after]  # 702 days
     Event.objects.filter(end_date__isnull=False).delete()  # PER1004, and PER1005's 60 days
     assert Event.objects.period_reach() == SHORT_PERIOD_REACH
     ids, statements = pull("year=2020&page_size=1000")
-    assert buckets_of(statements) == (date_bucket(dt.date(2019, 12, 1)), last)
+    assert buckets_of(statements) == own
+    assert edges_of(statements) == [("2019-12-01", bucket_start(own[0]).isoformat()), after]
     assert ids == expected("year=2020")
-    # open-ended: up to the latest event's date
+    # open-ended: up to the latest event's date, walked
     ids, statements = pull("date_after=2020-06-01")
     assert buckets_of(statements)[1] == date_bucket(Event.objects.latest("event_date").event_date)
+    assert len(edges_of(statements)) == 1
     assert ids == expected("date_after=2020-06-01")
 
 
