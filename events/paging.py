@@ -511,8 +511,9 @@ def merged_buckets(sliced: QuerySet, buckets: PeriodBuckets) -> QuerySet:
     Each bucket's first rows after the position are one range of event_bucket_idx; the page is
     the first rows of those, sorted. The buckets are those of the period's own days
     (PeriodBuckets.walked); the few matches dated before or after them are read by date
-    (PeriodBuckets.edges). At 3M events, year=2020: 6.3 → 2.5 ms of SQL. generate_series and LATERAL keep it one statement planned
-    once, whatever the number of buckets (a UNION ALL of 23 branches took 5 ms to plan).
+    (PeriodBuckets.edges). At 3M events, year=2020: 6.3 → 2.5 ms of SQL. generate_series and
+    LATERAL keep it one statement planned once, whatever the number of buckets (a UNION ALL of
+    23 branches took 5 ms to plan).
     """
     limit = sliced.query.high_mark
     whole = sliced.all()
