@@ -66,9 +66,7 @@ def by_ids(sliced: QuerySet, *, gather: bool = False) -> QuerySet:
     query = sliced.query
     ids = sliced.prefetch_related(None).values("pk")
     if gather and connections[sliced.db].vendor == "postgresql":
-        whole = ids.all()
-        whole.query.clear_limits()
-        ids = _gathering(whole)[query.low_mark : query.high_mark]
+        ids = _gathering(unsliced(ids))[query.low_mark : query.high_mark]
     return rows_of(sliced, ids, ordering_of(sliced))
 
 
@@ -80,6 +78,13 @@ def rows_of(queryset: QuerySet, ids, order: Sequence[str]) -> QuerySet:
     return rows.prefetch_related(*queryset._prefetch_related_lookups)
 
 
+def unsliced(queryset: QuerySet) -> QuerySet:
+    """The same queryset without its slice (LIMIT, OFFSET)."""
+    whole = queryset.all()
+    whole.query.clear_limits()
+    return whole
+
+
 def ordering_of(queryset: QuerySet) -> tuple:
     """The queryset's order: its own, or its model's default."""
     query = queryset.query
@@ -87,22 +92,23 @@ def ordering_of(queryset: QuerySet) -> tuple:
 
 
 def _gathering(queryset: QuerySet) -> QuerySet:
-    """The queryset's ids in its order, written so that no index provides it (_unindexed):
+    """The queryset's ids in its order, written so that no index provides it (unindexed):
     PostgreSQL then finds every match through the filters' indexes and sorts them."""
-    return (
-        queryset.prefetch_related(None)
-        .order_by(*(_unindexed(term) for term in ordering_of(queryset)))
-        .values("pk")
-    )
+    return queryset.prefetch_related(None).order_by(*unindexed(ordering_of(queryset))).values("pk")
 
 
-def _unindexed(term) -> OrderBy:
-    """The same order, as an expression no index provides: COALESCE(column, column)."""
-    if isinstance(term, str):
-        name = term.removeprefix("-")
-        expression = Coalesce(F(name), F(name))
-        return expression.desc() if term.startswith("-") else expression.asc()
-    return term
+def unindexed(order: Sequence) -> list[OrderBy]:
+    """The same order, as expressions no index provides: COALESCE(column, column). Ordered by
+    them, PostgreSQL gathers the matches through the filters' indexes and sorts them, rather
+    than walk an index that holds the order."""
+    terms = []
+    for term in order:
+        if isinstance(term, str):
+            name = term.removeprefix("-")
+            expression = Coalesce(F(name), F(name))
+            term = expression.desc() if term.startswith("-") else expression.asc()
+        terms.append(term)
+    return terms
 
 
 class CappedCountPaginator(DjangoPaginator):

@@ -28,7 +28,6 @@ from django.db import connections
 from django.db.models import F, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan
-from django.db.models.functions import Coalesce
 from django.utils.functional import cached_property
 
 from core.paging import (
@@ -39,6 +38,8 @@ from core.paging import (
     ordering_of,
     row_estimate,
     rows_of,
+    unindexed,
+    unsliced,
 )
 from core.sql import AtLeastAny
 from events.filters import MAX_PERIOD_LEAD, EventFilter
@@ -399,8 +400,8 @@ class PeriodBuckets:
     # floor's bucket (down to the floor minus the longest reach) and after the last day's bucket
     # (up to the last day plus a period's longest lead), whose matches are only the events whose
     # periods cross the period's edge.
-    walked: tuple[int, int] | None = None
-    edges: tuple[tuple[dt.date, dt.date], ...] = ()
+    walked: tuple[int, int]
+    edges: tuple[tuple[dt.date, dt.date], ...]
 
 
 def period_buckets(queryset: QuerySet, params: Mapping, limit: int) -> PeriodBuckets | None:
@@ -478,10 +479,9 @@ def country_period_ids(sliced: QuerySet, buckets: PeriodBuckets) -> list[int] | 
     to merged_buckets: one statement, which says which.
     """
     limit = sliced.query.high_mark
-    whole = sliced.all()
-    whole.query.clear_limits()
     matches = (
-        whole.prefetch_related(None)
+        unsliced(sliced)
+        .prefetch_related(None)
         .filter(
             place_id__in=buckets.places,
             event_date__gte=bucket_start(buckets.first),
@@ -516,22 +516,21 @@ def merged_buckets(sliced: QuerySet, buckets: PeriodBuckets) -> QuerySet:
     23 branches took 5 ms to plan).
     """
     limit = sliced.query.high_mark
-    whole = sliced.all()
-    whole.query.clear_limits()
+    whole = unsliced(sliced)
     if buckets.places is not None:
         whole = whole.filter(place_id__in=buckets.places)
     whole = whole.prefetch_related(None)
-    first, last = buckets.walked or (buckets.first, buckets.last)
+    first, last = buckets.walked
     crossing_sql, crossing_params = "", ()
     for start, end in buckets.edges:
         # The buckets at a period's edges hold mostly events whose periods end before it or
         # start after it, read whole to find the few that cross the edge (at 3M events, for
         # year=2020, the bucket of 2021-01-06 held 13,664 entries, none of them a match, and the
         # floor's 12,573 with its 51st match 5,401 entries in); those few are one range of dates
-        # each, gathered and sorted (COALESCE: no index provides the order, so none is walked).
+        # each, gathered and sorted (unindexed: no index provides the order, so none is walked).
         crossing = (
             whole.filter(event_date__gte=start, event_date__lt=end)
-            .order_by(Coalesce(F("updated_at"), F("updated_at")), Coalesce(F("id"), F("id")))
+            .order_by(*unindexed(CURSOR_ORDER))
             .values("pk", "updated_at")[:limit]
         )
         sql, params = crossing.query.sql_with_params()
